@@ -1,0 +1,1 @@
+"""Typed settings of the connector: environment, the instances file, Celery and beat configuration."""

@@ -1,0 +1,1 @@
+"""Runtime of the connector: Celery app, Magento client, Odoo gateway, webhook receiver, Redis primitives, CLI."""

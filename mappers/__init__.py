@@ -1,0 +1,1 @@
+"""Pure functions turning Magento payloads into Odoo values and back; no I/O, no clock."""

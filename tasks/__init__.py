@@ -1,0 +1,1 @@
+"""Celery tasks: the workflows (pull, sync, push, payments, outbox relay, replay)."""

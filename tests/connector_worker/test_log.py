@@ -1,0 +1,77 @@
+"""Logging: secrets never reach a log line, whatever path they take."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import structlog
+
+from connector_worker.log import bind_context, clear_context, configure_logging, get_logger, redact
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    stream = io.StringIO()
+    configure_logging("json", "DEBUG", secrets=["s3cr3t-consumer", "odoo-api-key-123"], stream=stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    clear_context()
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_connector_handler", False)]:
+        root.removeHandler(handler)
+
+
+def test_secret_keys_values_and_fragments_are_redacted(json_logs: Callable[[], list[dict[str, Any]]]) -> None:
+    bind_context(instance="main", order_id=42, task_id="t-1")
+    log = get_logger("test")
+    log.info(
+        "calling magento",
+        password="hunter2",
+        headers={"Authorization": "Bearer abc.def", "X-Connector-Signature": "sha256=" + "ab" * 32},
+        url="https://shop.example.com/rest/V1/orders?token=zzz&page=1",
+        note="consumer secret is s3cr3t-consumer, key odoo-api-key-123",
+        oauth='OAuth oauth_consumer_key="ck", oauth_signature="sig%3D"',
+        dsn="https://user:pa55w0rd@odoo.example.com/",
+    )
+    logging.getLogger("celery").warning("stdlib says Bearer qwerty and api_key=abc123")
+    lines = json_logs()
+    text = json.dumps(lines)
+    for secret in (
+        "hunter2",
+        "abc.def",
+        "ab" * 32,
+        "zzz",
+        "s3cr3t-consumer",
+        "odoo-api-key-123",
+        "sig%3D",
+        "pa55w0rd",
+        "qwerty",
+        "abc123",
+    ):
+        assert secret not in text
+    first = lines[0]
+    assert first["instance"] == "main"
+    assert first["order_id"] == 42
+    assert first["task_id"] == "t-1"
+    assert first["password"] == "[REDACTED]"
+    assert first["url"].endswith("token=[REDACTED]&page=1")
+
+
+def test_exceptions_are_scrubbed_too(json_logs: Callable[[], list[dict[str, Any]]]) -> None:
+    try:
+        raise RuntimeError("login failed for password=opensesame")
+    except RuntimeError:
+        get_logger("test").exception("boom")
+    text = json.dumps(json_logs())
+    assert "opensesame" not in text
+    assert "RuntimeError" in text
+
+
+def test_redact_keeps_ordinary_data() -> None:
+    data = {"increment_id": "000000001", "items": [{"sku": "MH01-S"}], "token_count": 0}
+    assert redact(data) == {"increment_id": "000000001", "items": [{"sku": "MH01-S"}], "token_count": 0}
