@@ -87,6 +87,8 @@ class InstanceOptions(_Strict):
     payment_journal_code: str | None = None
     status_map: dict[str, OdooTarget] = Field(default_factory=dict)
     unknown_sku: Literal["fail", "create"] = "fail"
+    # Magento's tax/calculation/price_includes_tax for this store: "auto" infers it from each order's items.
+    prices_include_tax: Literal["auto", "yes", "no"] = "auto"
     amount_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
     read_timeout_seconds: float = Field(default=30.0, gt=0)
