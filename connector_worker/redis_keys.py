@@ -1,0 +1,122 @@
+"""Every Redis key, queue name and TTL the connector uses, in one module, under ``Settings.key_prefix``.
+
+Reading this file tells an operator what the connector keeps in Redis and how long; nothing else in the
+code spells a key by hand. Key builders take the parts and return the full key, prefix included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+DEFAULT_KEY_PREFIX = "connector:"
+
+# --- Celery queues --------------------------------------------------------------------------------------
+# One queue per kind of work so a large pull never starves webhook-driven syncs; a worker started without
+# ``-Q`` consumes all of them. kombu stores each queue as a Redis list under ``RedisKeys.celery``.
+QUEUE_WEBHOOK = "orders.webhook"  # sync_order enqueued by the webhook receiver: latency matters
+QUEUE_PULL = "orders.pull"  # periodic pulls and the syncs they fan out: throughput matters
+QUEUE_PUSH = "orders.push"  # Odoo -> Magento pushes relayed from the outbox
+QUEUE_CONTROL = "connector.control"  # beat ticks (release delayed retries, outbox relay): tiny and frequent
+ALL_QUEUES = (QUEUE_WEBHOOK, QUEUE_PULL, QUEUE_PUSH, QUEUE_CONTROL)
+
+# --- Per-order lock ---------------------------------------------------------------------------------------
+# Short, so a worker that dies holding the lock frees the order within half a minute; a watchdog thread
+# renews it while the holder is alive, so a long sync keeps it.
+ORDER_LOCK_TTL_MS = 30_000
+# A third of the TTL: two renewals in a row can fail (GC pause, Redis blip) before the lock lapses.
+ORDER_LOCK_RENEW_EVERY_MS = 10_000
+# How long ``LockBusyError.retry_after`` tells a second copy to wait at most (the holder usually ends sooner).
+ORDER_LOCK_BUSY_RETRY_MAX_SECONDS = 30.0
+
+# --- Webhook dedup -------------------------------------------------------------------------------------------
+# A claim taken on receipt and not yet confirmed (the enqueue has not happened): short, so a receiver that
+# dies between claim and enqueue frees the event for Magento's own retry a minute later.
+WEBHOOK_DEDUP_PENDING_TTL_SECONDS = 60
+# Once the sync is enqueued: Magento / Adobe Commerce re-deliver a webhook for hours, so a day covers every
+# retry; a duplicate after that only re-syncs an order, which is idempotent.
+WEBHOOK_DEDUP_TTL_SECONDS = 24 * 3600
+
+# --- Id caches (SKU -> product id, email -> partner id) ---------------------------------------------------
+# An hour: a product or contact renamed or archived in Odoo is seen within the hour, and a stale id fails
+# loudly (Odoo MissingError) rather than silently, so the cache is dropped and re-read then.
+ID_CACHE_TTL_SECONDS = 3600
+
+# --- Watermarks ---------------------------------------------------------------------------------------------
+# No TTL: a lost watermark means a full re-pull (safe but slow), so it lives as long as Redis does.
+
+# --- Dead letters ----------------------------------------------------------------------------------------------
+# Approximate cap of the dead-letter stream (XADD MAXLEN ~): a runaway failure cannot fill Redis, and
+# 100,000 entries is weeks of failures for any sane shop. Alert on its length long before.
+DEAD_LETTER_MAX_LEN = 100_000
+
+# --- Delayed retries -----------------------------------------------------------------------------------------
+# A retry claimed from the delayed set but not confirmed as re-sent within this many seconds is put back:
+# the releasing process died between claim and publish. A publish takes milliseconds.
+DELAYED_CLAIM_STALE_SECONDS = 60
+# How many due retries one release tick moves at most, so one tick stays short however large the backlog.
+DELAYED_RELEASE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """Key builders under one prefix (``Settings.key_prefix``, default ``connector:``)."""
+
+    prefix: str = DEFAULT_KEY_PREFIX
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisKeys:
+        """Keys under the configured prefix."""
+        return cls(settings.key_prefix)
+
+    @property
+    def celery(self) -> str:
+        """kombu's ``global_keyprefix`` and the result backend's: queues, unacked, bindings, results."""
+        return f"{self.prefix}celery:"
+
+    @property
+    def redbeat(self) -> str:
+        """celery-redbeat's key prefix (it must end with ':', or its keys run together)."""
+        return f"{self.prefix}redbeat:"
+
+    def order_lock(self, instance: str, entity_id: int | str) -> str:
+        """Lock held while one Magento order of one instance is synced or pushed."""
+        return f"{self.prefix}lock:order:{instance}:{entity_id}"
+
+    def lock(self, name: str) -> str:
+        """Any other named lock (e.g. ``pull:<instance>`` so two pulls of one instance never overlap)."""
+        return f"{self.prefix}lock:{name}"
+
+    def webhook_dedup(self, instance: str, entity_id: int | str, updated_at: str) -> str:
+        """Dedup key of one webhook event: the same order at the same ``updated_at`` is the same event."""
+        return f"{self.prefix}dedup:webhook:{instance}:{entity_id}:{updated_at}"
+
+    def watermark(self, instance: str, stream: str = "orders") -> str:
+        """High-water mark of the periodic pull of ``stream`` for ``instance``."""
+        return f"{self.prefix}watermark:{instance}:{stream}"
+
+    @property
+    def dead_letters(self) -> str:
+        """The dead-letter stream."""
+        return f"{self.prefix}dlq"
+
+    @property
+    def delayed(self) -> str:
+        """Sorted set of retries waiting for their due time (score = due time, epoch seconds)."""
+        return f"{self.prefix}delayed"
+
+    @property
+    def delayed_inflight(self) -> str:
+        """Sorted set of retries claimed for release but not yet confirmed sent (score = claim time)."""
+        return f"{self.prefix}delayed:inflight"
+
+    def product_by_sku(self, instance: str, sku: str) -> str:
+        """Cached Odoo product id for a Magento SKU (the SKU is last, so any character in it is safe)."""
+        return f"{self.prefix}cache:product:{instance}:{sku}"
+
+    def partner_by_email(self, instance: str, email: str) -> str:
+        """Cached Odoo partner id for a customer email (lower-cased: emails match case-insensitively)."""
+        return f"{self.prefix}cache:partner:{instance}:{email.lower()}"

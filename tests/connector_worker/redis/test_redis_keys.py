@@ -1,0 +1,61 @@
+"""Redis keys: one prefix for everything, no two kinds of data sharing a key."""
+
+from __future__ import annotations
+
+from config.settings import Settings
+from connector_worker import redis_keys
+from connector_worker.redis_keys import RedisKeys
+
+
+def _every_key(keys: RedisKeys) -> list[str]:
+    return [
+        keys.celery,
+        keys.redbeat,
+        keys.order_lock("shop", 42),
+        keys.lock("pull:shop"),
+        keys.webhook_dedup("shop", 42, "2024-05-01 10:00:00"),
+        keys.watermark("shop"),
+        keys.dead_letters,
+        keys.delayed,
+        keys.delayed_inflight,
+        keys.product_by_sku("shop", "SKU-1"),
+        keys.partner_by_email("shop", "a@example.com"),
+    ]
+
+
+def test_every_key_lives_under_the_configured_prefix() -> None:
+    # given settings with a custom prefix
+    keys = RedisKeys.from_settings(Settings(key_prefix="acme:"))
+    # then every key starts with it, and no two builders collide
+    built = _every_key(keys)
+    assert all(key.startswith("acme:") for key in built)
+    assert len(set(built)) == len(built)
+
+
+def test_default_prefix_is_connector() -> None:
+    assert RedisKeys().order_lock("shop", 7) == "connector:lock:order:shop:7"
+
+
+def test_redbeat_prefix_ends_with_a_colon() -> None:
+    # redbeat concatenates without a separator (reference/celery.md §4)
+    assert RedisKeys("x:").redbeat.endswith(":")
+
+
+def test_webhook_dedup_differs_by_updated_at() -> None:
+    keys = RedisKeys()
+    first = keys.webhook_dedup("shop", 42, "2024-05-01 10:00:00")
+    later = keys.webhook_dedup("shop", 42, "2024-05-01 10:05:00")
+    assert first != later
+
+
+def test_partner_cache_key_ignores_email_case() -> None:
+    keys = RedisKeys()
+    assert keys.partner_by_email("shop", "A@Example.com") == keys.partner_by_email("shop", "a@example.com")
+
+
+def test_queue_names_are_the_documented_ones() -> None:
+    assert redis_keys.ALL_QUEUES == ("orders.webhook", "orders.pull", "orders.push", "connector.control")
+
+
+def test_lock_renewal_leaves_room_for_two_missed_renewals() -> None:
+    assert redis_keys.ORDER_LOCK_RENEW_EVERY_MS * 3 <= redis_keys.ORDER_LOCK_TTL_MS
