@@ -1,0 +1,184 @@
+"""The dead-letter store: a Redis stream of tasks that will not be retried, with everything needed to replay.
+
+Each entry names the task, its kwargs, the instance and order, why it was given up and every attempt
+(time, error class, message). Entries are written from Celery's ``task_failure`` signal (see
+``connector_worker.app``), the one hook that also fires when a worker process was killed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from connector_worker.locks import RedisLock
+from connector_worker.log import scrub_text
+from connector_worker.redis_keys import DEAD_LETTER_MAX_LEN, RedisKeys
+
+MAX_MESSAGE_CHARS = 1000  # an error message longer than this is an HTML page or a dump: keep the head
+REPLAY_LOCK_TTL_MS = 30_000  # two operators replaying one entry at once send it once
+
+
+def utc_now_iso() -> str:
+    """Now, as the ISO-8601 UTC text every timestamp in the DLQ uses."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a task that did not succeed."""
+
+    number: int  # 1-based
+    at: str  # ISO-8601 UTC, when the attempt ended (or was found lost)
+    error: str  # exception class name
+    message: str  # secrets scrubbed, truncated
+
+    @classmethod
+    def from_exception(cls, number: int, exc: BaseException, at: str | None = None) -> Attempt:
+        """An attempt record for ``exc``; its message is scrubbed of secrets and truncated."""
+        return cls(number, at or utc_now_iso(), type(exc).__name__, clean_message(str(exc)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "at": self.at, "error": self.error, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attempt:
+        return cls(int(data["number"]), str(data["at"]), str(data["error"]), str(data["message"]))
+
+
+def clean_message(text: str) -> str:
+    """``text`` with secrets scrubbed and cut to :data:`MAX_MESSAGE_CHARS`."""
+    text = scrub_text(text)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "…"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One dead-lettered task; ``id`` is the stream entry id once stored."""
+
+    reason: str
+    task: str
+    task_id: str
+    kwargs: dict[str, Any]
+    attempts: tuple[Attempt, ...] = ()
+    instance: str | None = None
+    entity_id: str | None = None
+    queue: str | None = None
+    hostname: str | None = None
+    failed_at: str = field(default_factory=utc_now_iso)
+    id: str | None = None
+
+    def to_fields(self) -> dict[str, str]:
+        """Stream fields (flat strings; kwargs and attempts as JSON)."""
+        fields = {
+            "reason": self.reason,
+            "task": self.task,
+            "task_id": self.task_id,
+            "kwargs": json.dumps(self.kwargs, sort_keys=True),
+            "attempts": json.dumps([attempt.as_dict() for attempt in self.attempts]),
+            "failed_at": self.failed_at,
+        }
+        optional = {"instance": self.instance, "entity_id": self.entity_id, "queue": self.queue}
+        optional["hostname"] = self.hostname
+        fields.update({key: value for key, value in optional.items() if value is not None})
+        return fields
+
+    @classmethod
+    def from_fields(cls, entry_id: str, raw: dict[bytes | str, bytes | str]) -> DeadLetter:
+        """Parse a stream entry as read by redis-py (bytes or str)."""
+        data = {_text(key): _text(value) for key, value in raw.items()}
+        return cls(
+            reason=data.get("reason", ""),
+            task=data.get("task", ""),
+            task_id=data.get("task_id", ""),
+            kwargs=json.loads(data.get("kwargs", "{}")),
+            attempts=tuple(Attempt.from_dict(item) for item in json.loads(data.get("attempts", "[]"))),
+            instance=data.get("instance"),
+            entity_id=data.get("entity_id"),
+            queue=data.get("queue"),
+            hostname=data.get("hostname"),
+            failed_at=data.get("failed_at", ""),
+            id=entry_id,
+        )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+class DeadLetterStore:
+    """Dead letters in the stream ``RedisKeys.dead_letters`` (XADD MAXLEN ~, oldest trimmed first)."""
+
+    def __init__(self, client: redis.Redis, keys: RedisKeys, *, max_len: int = DEAD_LETTER_MAX_LEN) -> None:
+        self.client = client
+        self.keys = keys
+        self.max_len = max_len
+
+    def add(self, letter: DeadLetter) -> str:
+        """Store ``letter``; returns its entry id."""
+        entry_id = self.client.xadd(
+            self.keys.dead_letters,
+            letter.to_fields(),  # type: ignore[arg-type]
+            maxlen=self.max_len,
+            approximate=True,
+        )
+        return _text(entry_id)
+
+    def count(self) -> int:
+        """How many dead letters are stored (alert on this)."""
+        return int(self.client.xlen(self.keys.dead_letters))
+
+    def list(self, *, count: int = 100, instance: str | None = None, after: str = "-") -> list[DeadLetter]:
+        """Up to ``count`` entries, oldest first, optionally only one instance's; ``after`` pages on."""
+        start = after if after == "-" else f"({after}"
+        found: list[DeadLetter] = []
+        while len(found) < count:
+            batch = self.client.xrange(self.keys.dead_letters, min=start, max="+", count=max(count, 100))
+            if not batch:
+                break
+            for entry_id, raw in batch:
+                letter = DeadLetter.from_fields(_text(entry_id), raw)
+                if instance is None or letter.instance == instance:
+                    found.append(letter)
+            start = f"({_text(batch[-1][0])}"
+        return found[:count]
+
+    def get(self, entry_id: str) -> DeadLetter | None:
+        """The entry with this id, or None."""
+        batch = self.client.xrange(self.keys.dead_letters, min=entry_id, max=entry_id, count=1)
+        if not batch:
+            return None
+        return DeadLetter.from_fields(_text(batch[0][0]), batch[0][1])
+
+    def remove(self, entry_id: str) -> bool:
+        """Delete one entry; False if it was not there."""
+        return bool(self.client.xdel(self.keys.dead_letters, entry_id))
+
+
+def replay(store: DeadLetterStore, entry_id: str, send: Callable[[DeadLetter], object]) -> bool:
+    """Re-send one dead letter with ``send`` and remove it only once the send succeeded.
+
+    Returns False when the entry does not exist (or another operator is replaying it right now). If
+    ``send`` raises, the entry stays and the exception propagates.
+    """
+    lock = RedisLock(
+        store.client,
+        store.keys.lock(f"dlq-replay:{entry_id}"),
+        ttl_ms=REPLAY_LOCK_TTL_MS,
+        renew_every_ms=None,
+    )
+    if not lock.acquire():
+        return False
+    try:
+        letter = store.get(entry_id)
+        if letter is None:
+            return False
+        send(letter)
+        store.remove(entry_id)
+        return True
+    finally:
+        lock.release()
