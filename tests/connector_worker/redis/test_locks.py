@@ -16,9 +16,10 @@ from connector_worker.redis_keys import RedisKeys
 def test_second_holder_is_refused_with_a_retry_hint(redis_client: redis.Redis, key_prefix: str) -> None:
     keys = RedisKeys(key_prefix)
     # given one worker holds the order's lock
-    with order_lock(redis_client, keys, "shop", 42), pytest.raises(LockBusyError) as busy:  # noqa: SIM117
+    with order_lock(redis_client, keys, "shop", 42) as holder:
+        assert holder.held
         # when a second copy of the task tries to take it
-        with order_lock(redis_client, keys, "shop", 42):
+        with pytest.raises(LockBusyError) as busy, order_lock(redis_client, keys, "shop", 42):
             pass
     # then it is told to come back after roughly the holder's remaining TTL
     assert busy.value.retry_after is not None
