@@ -227,14 +227,20 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
     """The whole body, or a ReadTimeout once ``deadline`` passes (a trickling body never hits the per-read
     timeout, so the exchange as a whole gets one too)."""
     chunks: list[bytes] = []
+    while True:
+        chunk = _read_chunk(response)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise requests.exceptions.ReadTimeout("Magento's answer did not complete within the timeout")
+    return b"".join(chunks)
+
+
+def _read_chunk(response: requests.Response) -> bytes:
+    """The next bytes as soon as any arrive, with urllib3's errors raised as requests' (as iter_content does)."""
     try:
-        while True:
-            chunk = response.raw.read1(_READ_CHUNK_BYTES)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise requests.exceptions.ReadTimeout("Magento's answer did not complete within the timeout")
+        chunk: bytes = response.raw.read1(_READ_CHUNK_BYTES)
     except ReadTimeoutError as exc:
         raise requests.exceptions.ReadTimeout(exc) from exc
     except DecodeError as exc:
@@ -243,7 +249,7 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
         raise requests.exceptions.ChunkedEncodingError(exc) from exc
     except OSError as exc:
         raise requests.ConnectionError(exc) from exc
-    return b"".join(chunks)
+    return chunk
 
 
 def _interpret(method: str, path: str, response: requests.Response, raw: bytes, idempotent: bool) -> Any:
