@@ -1,0 +1,34 @@
+"""The Odoo module's outbox: claim pending rows (locked server-side, ``SKIP LOCKED``) and report outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from connector_worker.odoo.rpc import OdooRpc
+
+# Odoo stores last_error as Text; a page of traceback helps nobody reading the outbox list.
+MAX_ERROR_CHARS = 2000
+
+
+class OutboxOps(OdooRpc):
+    """``magento.outbox`` methods from the module (ODOO_MODULE.md); one RPC each."""
+
+    def claim_outbox(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Take up to ``limit`` rows (pending, or queued and stale) and mark them queued; their dicts.
+
+        Each dict: ``id, instance_id, instance_name, sale_order_id (int or False), event, trigger, payload,
+        attempts``. Two workers never get the same row.
+        """
+        rows: list[dict[str, Any]] = self.call("magento.outbox", "claim", limit=limit)
+        return rows
+
+    def outbox_done(self, ids: Sequence[int]) -> None:
+        """The rows were handled."""
+        if ids:
+            self.call("magento.outbox", "mark_done", ids=ids)
+
+    def outbox_failed(self, ids: Sequence[int], error: str) -> None:
+        """The rows failed for good (``action_retry`` in Odoo puts them back); ``error`` is shown to users."""
+        if ids:
+            self.call("magento.outbox", "mark_failed", ids=ids, error=error[:MAX_ERROR_CHARS])

@@ -1,0 +1,317 @@
+"""Our transports, against a tiny loopback HTTP server that stands in for the network (not for Odoo):
+connections are kept alive and shared, every read has a timeout, and a request is never sent twice.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+import xmlrpc.client
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from odoolib.tools import JsonRPCException
+
+from connector_worker.errors import OutcomeUnknownError, TransientError
+from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
+from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
+from connector_worker.odoo.transport import CallCounter, Timeouts, XmlRpcTransports, make_http_client
+
+FAST = Timeouts(connect=1.0, read=0.4)
+
+
+@dataclass
+class Wire:
+    """What the loopback server saw, and how it should misbehave next."""
+
+    mode: str = "ok"
+    connections: int = 0
+    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.wire.lock:
+            self.server.wire.connections += 1
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        wire = self.server.wire
+        with wire.lock:
+            wire.requests.append((self.path, dict(self.headers), body))
+        if wire.mode == "hangup":  # the request arrived, the answer never leaves
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if wire.mode == "slow":
+            time.sleep(1.2)
+        status, payload, content_type = self._answer(body)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        if wire.mode == "close_after":  # closes the idle connection without saying so
+            self.close_connection = True
+
+    def _answer(self, body: bytes) -> tuple[int, bytes, str]:
+        if self.path.startswith("/xmlrpc/"):
+            params, method = xmlrpc.client.loads(body)
+            return (
+                200,
+                xmlrpc.client.dumps(([method, *params],), methodresponse=True, allow_none=True).encode(),
+                "text/xml",
+            )
+        if self.path == "/jsonrpc":
+            request = json.loads(body)
+            if request["params"]["method"] == "boom":
+                error = {
+                    "code": 200,
+                    "message": "Odoo Server Error",
+                    "data": {"name": "odoo.exceptions.UserError"},
+                }
+                return (
+                    200,
+                    json.dumps({"jsonrpc": "2.0", "id": request["id"], "error": error}).encode(),
+                    "application/json",
+                )
+            result = {"jsonrpc": "2.0", "id": request["id"], "result": request["params"]["args"]}
+            return 200, json.dumps(result).encode(), "application/json"
+        if self.path.startswith("/json/2/") and self.path.endswith("/refuse"):
+            return (
+                422,
+                json.dumps({"name": "odoo.exceptions.UserError", "message": "no"}).encode(),
+                "application/json",
+            )
+        if self.path.startswith("/json/2/"):
+            return 200, body or b"null", "application/json"
+        return 502, b"<html>Bad Gateway</html>", "text/html"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    wire: Wire
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.wire = Wire()
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def wire(server: _Server) -> Wire:
+    server.wire = Wire()
+    return server.wire
+
+
+@pytest.fixture
+def base_url(server: _Server) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def counter() -> CallCounter:
+    return CallCounter()
+
+
+@pytest.fixture
+def transports(counter: CallCounter) -> Iterator[XmlRpcTransports]:
+    pool = XmlRpcTransports(https=False, timeouts=FAST, counter=counter)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def client(counter: CallCounter) -> Iterator[httpx.Client]:
+    http_client = make_http_client(FAST, counter)
+    yield http_client
+    http_client.close()
+
+
+# --- XML-RPC ----------------------------------------------------------------------------------------------
+
+
+def test_xmlrpc_calls_share_one_kept_alive_connection(
+    wire: Wire, base_url: str, transports: XmlRpcTransports, counter: CallCounter
+) -> None:
+    connector = XmlRpcConnector(base_url, transports)
+    for n in range(5):
+        assert connector.send("object", "execute_kw", "db", 2, "pw", "res.partner", "search", [[n]], {}) == [
+            "execute_kw",
+            "db",
+            2,
+            "pw",
+            "res.partner",
+            "search",
+            [[n]],
+            {},
+        ]
+    assert wire.connections == 1
+    assert transports.connections_opened == 1
+    assert counter.value == 5
+    assert [path for path, _, _ in wire.requests] == ["/xmlrpc/object"] * 5
+
+
+def test_none_is_sent_as_nil_rather_than_refused(
+    wire: Wire, base_url: str, transports: XmlRpcTransports
+) -> None:
+    assert XmlRpcConnector(base_url, transports).send("object", "write", {"phone": None}) == [
+        "write",
+        {"phone": None},
+    ]
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
+    wire: Wire, base_url: str, transports: XmlRpcTransports
+) -> None:
+    wire.mode = "close_after"
+    connector = XmlRpcConnector(base_url, transports)
+    for _ in range(3):
+        connector.send("common", "version")
+        time.sleep(0.05)  # let the server's FIN arrive, as it would between two real calls
+    assert len(wire.requests) == 3  # each sent once
+    assert wire.connections == 3
+
+
+def test_a_request_whose_answer_is_lost_is_never_resent(
+    wire: Wire, base_url: str, transports: XmlRpcTransports
+) -> None:
+    wire.mode = "hangup"
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)) as caught:
+        XmlRpcConnector(base_url, transports).send("object", "execute_kw", "create")
+    assert len(wire.requests) == 1  # the standard library's transport would have sent it a second time
+    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
+
+
+def test_a_slow_answer_times_out_after_the_read_timeout(
+    wire: Wire, base_url: str, transports: XmlRpcTransports
+) -> None:
+    wire.mode = "slow"
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as caught:
+        XmlRpcConnector(base_url, transports).send("object", "execute_kw", "create")
+    assert time.monotonic() - started < 1.0
+    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
+    assert type(classify(caught.value, label="sale.order.read", read_only=True)) is TransientError
+
+
+def test_a_refused_connection_is_reported_as_not_sent(
+    transports: XmlRpcTransports, counter: CallCounter
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(RequestNotSentError):
+        XmlRpcConnector(f"http://127.0.0.1:{port}", transports).send("common", "version")
+    assert counter.value == 0
+
+
+def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
+    wire: Wire, base_url: str, transports: XmlRpcTransports
+) -> None:
+    connector = XmlRpcConnector(base_url, transports)
+    seen: list[object] = []
+
+    def work() -> None:
+        for _ in range(3):
+            connector.send("common", "version")
+        seen.append(transports.current())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen[0] is not seen[1]
+    assert wire.connections == 2
+    assert len(wire.requests) == 6
+    transports.close()
+    assert all(transport._connection[1] is None for transport in seen)  # type: ignore[attr-defined]
+
+
+# --- JSON-RPC and JSON-2 on the shared httpx client --------------------------------------------------------
+
+
+def test_jsonrpc_calls_reuse_one_connection_and_are_counted(
+    wire: Wire, base_url: str, client: httpx.Client, counter: CallCounter
+) -> None:
+    connector = JsonRpcConnector(base_url, client)
+    for n in range(4):
+        assert connector.send("object", "execute_kw", n) == [n]
+    assert wire.connections == 1
+    assert counter.value == 4
+    body = json.loads(wire.requests[0][2])
+    assert body["params"] == {"service": "object", "method": "execute_kw", "args": [0]}
+
+
+def test_jsonrpc_error_members_and_proxy_pages_are_raised(
+    wire: Wire, base_url: str, client: httpx.Client
+) -> None:
+    with pytest.raises(JsonRPCException) as caught:
+        JsonRpcConnector(base_url, client).send("object", "boom")
+    assert caught.value.error["data"]["name"] == "odoo.exceptions.UserError"
+    with pytest.raises(HttpStatusError) as proxy:
+        JsonRpcConnector(f"{base_url}/behind-a-proxy", client).send("object", "execute_kw")
+    assert proxy.value.status == 502 and "Bad Gateway" in proxy.value.body
+
+
+def test_json2_posts_named_arguments_with_the_bearer_key_and_database(
+    wire: Wire, base_url: str, client: httpx.Client
+) -> None:
+    model = Json2Connection(base_url, "shop", "k3y-s3cret", client).get_model("res.partner")
+    assert model.search_read(domain=[["id", "=", 1]], fields=["name"]) == {
+        "domain": [["id", "=", 1]],
+        "fields": ["name"],
+    }
+    path, headers, _ = wire.requests[-1]
+    assert path == "/json/2/res.partner/search_read"
+    assert headers["Authorization"] == "Bearer k3y-s3cret"
+    assert headers["X-Odoo-Database"] == "shop"
+    Json2Connection(base_url, None, "k3y-s3cret", client).get_model("res.partner").search(domain=[])
+    assert "X-Odoo-Database" not in wire.requests[-1][1]
+
+
+def test_json2_refuses_positional_arguments_before_sending(
+    wire: Wire, base_url: str, client: httpx.Client
+) -> None:
+    model = Json2Connection(base_url, "shop", "key", client).get_model("sale.order")
+    with pytest.raises(TypeError, match="named arguments only"):
+        model.action_confirm([1])
+    assert wire.requests == []
+
+
+def test_json2_errors_carry_the_body_and_never_the_request(
+    wire: Wire, base_url: str, client: httpx.Client
+) -> None:
+    model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
+    with pytest.raises(HttpStatusError) as caught:
+        model.refuse(vals={"email": "jane.doe@example.com"})
+    assert caught.value.status == 422
+    assert "jane.doe" not in caught.value.body and "jane.doe" not in str(caught.value)
+
+
+def test_httpx_read_timeout_applies(wire: Wire, base_url: str, client: httpx.Client) -> None:
+    wire.mode = "slow"
+    with pytest.raises(httpx.ReadTimeout):
+        JsonRpcConnector(base_url, client).send("object", "execute_kw")
