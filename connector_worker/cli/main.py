@@ -18,6 +18,7 @@ from config.settings import ConfigError
 SUBCOMMANDS: dict[str, str] = {
     "check-config": "connector_worker.cli.config_cmd:check_config",
     "sandbox": "connector_worker.cli.sandbox_cmd:sandbox",
+    "webhook": "connector_worker.cli.webhook_cmd:webhook",
 }
 
 
