@@ -1,0 +1,7 @@
+"""Imports every module that registers model behaviour, so the registry is complete once this is imported."""
+
+from __future__ import annotations
+
+from connector_worker.sandbox.odoo import base_models, rpc_methods
+
+__all__ = ["base_models", "rpc_methods"]
