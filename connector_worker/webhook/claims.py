@@ -1,15 +1,18 @@
 """Claim a webhook delivery in Redis so duplicates are acknowledged but queued only once.
 
-A claim is one ``SET key token NX EX ttl`` per dedup key, short-lived until :func:`confirm` lengthens it
-once the work is queued. If queueing fails, the claim is released (token-checked, so a claim taken later by
-someone else is never deleted) and the sender's retry goes through instead of being mistaken for a duplicate
-(reference/celery.md §5: a plain "seen" key set on receipt loses events whose processing later fails).
+A claim is one ``SET key "pending:<token>" NX EX ttl`` per dedup key, short-lived until :func:`confirm`
+marks it ``queued`` for longer once the work is queued. If queueing fails, the claim is released
+(token-checked, so a claim taken later by someone else is never deleted) and the sender's retry goes through
+instead of being mistaken for a duplicate (reference/celery.md §5: a plain "seen" key set on receipt loses
+events whose processing later fails). :func:`state` lets a duplicate tell "already queued" (acknowledge it)
+from "still being queued by another request" (wait: that request may yet fail).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Literal
 
 import redis
 
@@ -17,17 +20,23 @@ from connector_worker.log import get_logger
 
 log = get_logger(__name__)
 
-# Sets a new TTL on each key that still holds our token (KEYS = keys, ARGV[1] = token, ARGV[2] = seconds).
+PENDING = "pending:"
+QUEUED = "queued:"
+ClaimState = Literal["free", "pending", "queued"]
+
+# Marks each key that still holds our pending claim as queued, with a new TTL.
+# KEYS = keys, ARGV[1] = "pending:<token>", ARGV[2] = "queued:<token>", ARGV[3] = seconds.
 _CONFIRM_SCRIPT = """
 local confirmed = 0
 for _, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then
-    confirmed = confirmed + redis.call('EXPIRE', key, ARGV[2])
+    redis.call('SET', key, ARGV[2], 'EX', ARGV[3])
+    confirmed = confirmed + 1
   end
 end
 return confirmed
 """
-# Deletes each key only while it still holds our token (KEYS = keys, ARGV[1] = token).
+# Deletes each key only while it still holds our claim (KEYS = keys, ARGV[1] = the claim's value).
 _RELEASE_SCRIPT = """
 local released = 0
 for _, key in ipairs(KEYS) do
@@ -49,7 +58,7 @@ def claim(client: redis.Redis, keys: Sequence[str], ttl_seconds: int) -> str | N
     taken: list[str] = []
     try:
         for key in keys:
-            if not client.set(key, token, nx=True, ex=ttl_seconds):
+            if not client.set(key, PENDING + token, nx=True, ex=ttl_seconds):
                 release(client, taken, token)
                 return None
             taken.append(key)
@@ -60,23 +69,34 @@ def claim(client: redis.Redis, keys: Sequence[str], ttl_seconds: int) -> str | N
     return token
 
 
-def release(client: redis.Redis, keys: Sequence[str], token: str) -> int:
-    """Give back the keys of a claim; returns how many were still ours and are now deleted."""
-    if not keys:
-        return 0
-    return int(client.eval(_RELEASE_SCRIPT, len(keys), *keys, token))
+def state(client: redis.Redis, keys: Sequence[str]) -> ClaimState:
+    """``queued`` if any key marks queued work, else ``pending`` if any is claimed, else ``free``."""
+    raw = client.mget(keys) if keys else []
+    values = [
+        value.decode() if isinstance(value, bytes) else str(value) for value in raw if value is not None
+    ]
+    if any(value.startswith(QUEUED) for value in values):
+        return "queued"
+    return "pending" if values else "free"
 
 
 def confirm(client: redis.Redis, keys: Sequence[str], token: str, ttl_seconds: int) -> int:
-    """Keep a claim for ``ttl_seconds`` from now (once its work is done); how many keys were still ours."""
+    """Mark a claim's work as queued and keep it ``ttl_seconds``; how many keys were still ours."""
     if not keys:
         return 0
-    return int(client.eval(_CONFIRM_SCRIPT, len(keys), *keys, token, ttl_seconds))
+    return int(client.eval(_CONFIRM_SCRIPT, len(keys), *keys, PENDING + token, QUEUED + token, ttl_seconds))
+
+
+def release(client: redis.Redis, keys: Sequence[str], token: str) -> int:
+    """Give back the keys of a pending claim; returns how many were still ours and are now deleted."""
+    if not keys:
+        return 0
+    return int(client.eval(_RELEASE_SCRIPT, len(keys), *keys, PENDING + token))
 
 
 def confirm_quietly(client: redis.Redis, keys: Sequence[str], token: str, ttl_seconds: int) -> None:
-    """:func:`confirm` after the work is done: if Redis fails now, the short pending TTL still applies,
-    and a duplicate after it merely re-syncs an order (idempotent), so the error is not the sender's."""
+    """:func:`confirm` once the work is queued: if Redis fails now, the claim stays pending until its short
+    TTL lapses, and a copy delivered after that merely re-syncs an order (idempotent)."""
     try:
         confirm(client, keys, token, ttl_seconds)
     except redis.RedisError as exc:

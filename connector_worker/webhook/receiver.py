@@ -32,6 +32,10 @@ from connector_worker.webhook.signatures import (
 )
 
 SYNC_TASK_NAME = "orders.sync"
+# How long a duplicate waits for the copy being queued by another request to succeed or give up, and how
+# often it looks: a send takes milliseconds, and Adobe Commerce's hook timeout is a few seconds.
+DUPLICATE_WAIT_SECONDS = 2.0
+DUPLICATE_POLL_SECONDS = 0.02
 MAX_REQUEST_ID_CHARS = 128  # Adobe sends a UUID; a longer value is not one and would bloat the dedup key
 
 Scheme = Literal["hmac", "adobe"]
@@ -152,7 +156,7 @@ class WebhookReceiver:
         """
         keys = dedup_keys(self.keys, instance, hint, request_id)
         try:
-            token = claims.claim(self.client, keys, redis_keys.WEBHOOK_DEDUP_PENDING_TTL_SECONDS)
+            token = self._claim_or_wait(keys)
         except (redis.RedisError, OSError) as exc:
             raise Refused(503, "queue unavailable, retry later", entity_id=hint.entity_id) from exc
         if token is None:
@@ -168,6 +172,23 @@ class WebhookReceiver:
             raise Refused(503, "could not queue the order, retry later", entity_id=hint.entity_id) from exc
         claims.confirm_quietly(self.client, keys, token, redis_keys.WEBHOOK_DEDUP_TTL_SECONDS)
         return "queued"
+
+    def _claim_or_wait(self, keys: list[str]) -> str | None:
+        """Our claim's token, or ``None`` once a copy of this delivery is known to be queued.
+
+        A copy still being queued by another request may yet fail and give its claim back; acknowledging
+        ours before then could lose the event, so we wait (a send takes milliseconds) and claim if freed.
+        """
+        deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+        while True:
+            token = claims.claim(self.client, keys, redis_keys.WEBHOOK_DEDUP_PENDING_TTL_SECONDS)
+            if token is not None:
+                return token
+            if claims.state(self.client, keys) == "queued":
+                return None
+            if time.monotonic() > deadline:
+                raise Refused(503, "a copy of this delivery is still being queued, retry later")
+            time.sleep(DUPLICATE_POLL_SECONDS)
 
 
 def dedup_keys(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 from celery import Celery
 
 from connector_worker.webhook.app import create_app, redis_client
+from connector_worker.webhook.receiver import DUPLICATE_WAIT_SECONDS
 from tests.connector_worker.webhook.conftest import (
     Receiver,
     closed_port,
@@ -69,6 +72,62 @@ def test_when_redis_is_down_deliveries_get_503_and_readyz_says_not_ready(fresh: 
     assert (response.status_code, response.json()) == (503, {"error": "queue unavailable, retry later"})
     # And nothing was queued (the broker was fine: the dedup check must come first)
     assert fresh.queued() == []
+
+
+def test_a_copy_arriving_while_the_first_is_being_queued_takes_over_when_the_first_fails(
+    fresh: Receiver,
+) -> None:
+    # Given a receiver whose send stalls, then fails (a broker dying mid-publish)
+    entered, proceed = threading.Event(), threading.Event()
+
+    def stalled_then_broken(name: str, *, kwargs: dict[str, Any], queue: str) -> object:
+        entered.set()
+        proceed.wait(10)
+        raise ConnectionError("broker went away")
+
+    body = order_event(entity_id=602, updated_at="2025-07-19 11:00:00")
+    with (
+        serving(create_app(fresh.settings, fresh.client, stalled_then_broken)) as stalled_url,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        first = pool.submit(
+            httpx.post,
+            f"{stalled_url}/webhooks/magento/main",
+            content=body,
+            headers=hmac_headers(body),
+            timeout=30,
+        )
+        assert entered.wait(10)
+        # When a copy reaches the healthy receiver while the first is still being queued
+        copy = pool.submit(httpx.post, fresh.url(), content=body, headers=hmac_headers(body), timeout=30)
+        time.sleep(0.3)
+        # Then the copy is not acknowledged yet: the first may still fail
+        assert not copy.done()
+        proceed.set()
+        # And when the first fails, the copy is queued in its place
+        assert first.result().status_code == 503
+        assert (copy.result().status_code, copy.result().json()) == (200, {"op": "success"})
+    assert [task.kwargs["entity_id"] for task in fresh.queued()] == [602]
+
+
+def test_a_claim_left_pending_by_a_dead_receiver_gets_503_until_it_lapses(fresh: Receiver) -> None:
+    # Given a receiver died between claiming an event and queueing it
+    updated_at = "2025-07-19 12:00:00"
+    fresh.client.set(fresh.keys.webhook_dedup("main", 603, updated_at), "pending:dead-receiver", ex=60)
+    body = order_event(entity_id=603, updated_at=updated_at)
+    # When the event is delivered again, it waits briefly, then asks the sender to retry later
+    started = time.perf_counter()
+    response = httpx.post(fresh.url(), content=body, headers=hmac_headers(body), timeout=30)
+    assert time.perf_counter() - started >= DUPLICATE_WAIT_SECONDS
+    assert (response.status_code, response.json()) == (
+        503,
+        {"error": "a copy of this delivery is still being queued, retry later"},
+    )
+    assert fresh.queued() == []
+    # And once the dead claim lapses, a retry is queued
+    fresh.client.delete(fresh.keys.webhook_dedup("main", 603, updated_at))
+    assert httpx.post(fresh.url(), content=body, headers=hmac_headers(body), timeout=30).status_code == 200
+    assert [task.kwargs["entity_id"] for task in fresh.queued()] == [603]
 
 
 def run_asgi(app: Any, headers: dict[str, str], chunk: bytes) -> tuple[int, int]:
