@@ -1,1 +1,38 @@
 """Pure functions turning Magento payloads into Odoo values and back; no I/O, no clock."""
+
+from mappers.errors import MappingError
+from mappers.items import ProductKey
+from mappers.money import TaxKey
+from mappers.order import (
+    OrderContext,
+    OrderMapping,
+    magento_order_to_odoo,
+    magento_status_values,
+    required_currency,
+    required_products,
+    required_taxes,
+)
+from mappers.partner import PartnerValues, normalize_email, partner_values, required_countries
+from mappers.status import OdooOrderState, SaleAction, invoice_status, is_paid, sale_order_actions
+
+__all__ = [
+    "MappingError",
+    "OdooOrderState",
+    "OrderContext",
+    "OrderMapping",
+    "PartnerValues",
+    "ProductKey",
+    "SaleAction",
+    "TaxKey",
+    "invoice_status",
+    "is_paid",
+    "magento_order_to_odoo",
+    "magento_status_values",
+    "normalize_email",
+    "partner_values",
+    "required_countries",
+    "required_currency",
+    "required_products",
+    "required_taxes",
+    "sale_order_actions",
+]

@@ -1,0 +1,235 @@
+"""The order-line mapper: Magento items, discounts, shipping and extension surcharges → planned Odoo lines.
+
+Conventions (one per store type, chosen per order by ``mappers.reconcile``):
+
+* **Tax-exclusive** (``inclusive=False``): ``price_unit`` = item ``price``, an excluded tax at the item's
+  percent. Discounts become one negative line per tax, excluding their tax part
+  (``discount_amount − discount_tax_compensation_amount``), so Odoo taxes the discounted base as Magento
+  does with "apply tax after discount". Shipping is ``shipping_amount`` with an excluded tax.
+* **Tax-inclusive** (``inclusive=True``): ``price_unit`` = item ``price_incl_tax``, an included tax.
+  Discount lines carry the gross discount: ``discount_amount`` when Magento booked a
+  ``discount_tax_compensation_amount`` (the discount was applied to tax-inclusive prices), otherwise the
+  net discount grossed up with the rate. Shipping is ``shipping_incl_tax`` with an included tax.
+
+The row amount is ``price × qty_ordered`` and the row's discount is its ``discount_amount``; stores that
+report ``row_total`` net of discount therefore map the same way. Shipping's tax percent comes from
+``item_applied_taxes`` (type ``shipping``), else from an item rate that reproduces ``shipping_tax_amount``
+to the cent, else from the amounts themselves. Zero shipping is skipped. Amounts from third-party totals
+in ``extension_attributes`` that Magento adds to (or takes off) ``grand_total`` get an untaxed line named
+after the attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from mappers.items import MoneyRow, ProductKey, normalize_rate, row_tax_rate
+from mappers.money import TaxedLine, TaxKey
+from mappers.payload import ZERO, Payload, amount, optional_amount, quantize, text
+
+PRICE_DIGITS = 2  # Odoo's default "Product Price" precision of sale.order.line.price_unit
+QTY_DIGITS = 2  # Odoo's default "Product Unit of Measure" precision of product_uom_qty
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+
+# Totals that Adobe Commerce and common extensions add to grand_total outside subtotal, shipping, tax and
+# discount (reference/magento.md §6.14, §7): (attribute, sign in grand_total, label).
+EXTENSION_TOTALS: tuple[tuple[str, int, str], ...] = (
+    ("payment_surcharge_amount", 1, "Payment surcharge"),
+    ("gw_price", 1, "Gift wrapping"),
+    ("gw_items_price", 1, "Gift wrapping (items)"),
+    ("gw_card_price", 1, "Printed card"),
+    ("gift_cards_amount", -1, "Gift card"),
+    ("customer_balance_amount", -1, "Store credit"),
+    ("reward_currency_amount", -1, "Reward points"),
+)
+
+
+class LineRole(StrEnum):
+    """Which Odoo product a planned line uses."""
+
+    PRODUCT = "product"
+    SHIPPING = "shipping"
+    DISCOUNT = "discount"
+    SURCHARGE = "surcharge"
+    ADJUSTMENT = "adjustment"
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """One future ``sale.order.line``, before product and tax ids are known."""
+
+    role: LineRole
+    name: str
+    quantity: Decimal
+    price_unit: Decimal
+    tax: TaxKey | None = None
+    product: ProductKey | None = None  # set for PRODUCT lines only
+
+    def taxed_line(self) -> TaxedLine:
+        """The line as the tax model sees it."""
+        return TaxedLine(self.price_unit, self.quantity, (self.tax,) if self.tax else ())
+
+
+@dataclass(frozen=True)
+class Shipping:
+    """Shipping amounts of the order (shipping is not an item in Magento)."""
+
+    name: str
+    amount: Decimal  # excluding tax
+    amount_incl_tax: Decimal
+    discount: Decimal  # shipping_discount_amount, positive
+    hidden_tax: Decimal  # shipping_discount_tax_compensation_amount
+    rate: Decimal  # percent, 0 when untaxed
+
+
+def tax_key(rate: Decimal, inclusive: bool) -> TaxKey | None:
+    """The Odoo tax for a percent (None for untaxed)."""
+    return TaxKey(rate=rate, price_include=inclusive) if rate else None
+
+
+def product_lines(
+    rows: Sequence[MoneyRow], applied: Mapping[int | str, Decimal], inclusive: bool
+) -> list[PlannedLine]:
+    """One line per money row, priced in the store's convention."""
+    lines = []
+    for row in rows:
+        rate = row_tax_rate(row, applied)
+        unit = _unit_price_incl_tax(row, rate) if inclusive and rate else row.price
+        lines.append(
+            PlannedLine(
+                role=LineRole.PRODUCT,
+                name=row.name,
+                quantity=quantize(row.qty, QTY_DIGITS),
+                price_unit=quantize(unit, PRICE_DIGITS),
+                tax=tax_key(rate, inclusive),
+                product=row.product,
+            )
+        )
+    return lines
+
+
+def _unit_price_incl_tax(row: MoneyRow, rate: Decimal) -> Decimal:
+    if row.price_incl_tax is not None:
+        return row.price_incl_tax
+    return row.price * (1 + rate / _HUNDRED)
+
+
+def discount_lines(
+    order: Payload,
+    rows: Sequence[MoneyRow],
+    applied: Mapping[int | str, Decimal],
+    shipping: Shipping | None,
+    *,
+    inclusive: bool,
+    decimals: int,
+) -> list[PlannedLine]:
+    """Negative lines, one per tax, carrying the same tax as what they discount."""
+    per_key: dict[TaxKey | None, Decimal] = {}
+    for row in rows:
+        rate = row_tax_rate(row, applied)
+        share = _discount_share(row.discount_amount, row.hidden_tax, rate, inclusive)
+        key = tax_key(rate, inclusive)
+        per_key[key] = per_key.get(key, ZERO) + share
+    if shipping is not None:
+        share = _discount_share(shipping.discount, shipping.hidden_tax, shipping.rate, inclusive)
+        key = tax_key(shipping.rate, inclusive)
+        per_key[key] = per_key.get(key, ZERO) + share
+    amounts = {key: quantize(value, min(decimals, PRICE_DIGITS)) for key, value in per_key.items()}
+    amounts = {key: value for key, value in amounts.items() if value}
+    label = text(order, "discount_description") or text(order, "coupon_code")
+    name = f"Discount ({label})" if label else "Discount"
+    return [
+        PlannedLine(
+            role=LineRole.DISCOUNT,
+            name=name if len(amounts) == 1 else f"{name} – {key.label if key else 'untaxed'}",
+            quantity=_ONE,
+            price_unit=-value,
+            tax=key,
+        )
+        for key, value in amounts.items()
+    ]
+
+
+def _discount_share(discount: Decimal, hidden_tax: Decimal, rate: Decimal, inclusive: bool) -> Decimal:
+    """The discount in the line convention: net of its tax part, or gross."""
+    if not discount:
+        return ZERO
+    if not inclusive:
+        return discount - hidden_tax
+    if hidden_tax or not rate:
+        return discount
+    return discount * (1 + rate / _HUNDRED)
+
+
+def order_shipping(
+    order: Payload, known: Sequence[Decimal], applied: Mapping[int | str, Decimal]
+) -> Shipping | None:
+    """The order's shipping, or None for virtual orders and free shipping without tax."""
+    base_amount = amount(order, "shipping_amount")
+    if amount(order, "is_virtual") or not base_amount:
+        return None
+    tax = amount(order, "shipping_tax_amount")
+    hidden = amount(order, "shipping_discount_tax_compensation_amount")
+    discount = abs(amount(order, "shipping_discount_amount"))
+    incl = optional_amount(order, "shipping_incl_tax")
+    if tax or hidden:
+        taxable = base_amount - discount + hidden
+        rate = applied.get("shipping") or snap_rate(taxable, tax, known)
+    else:
+        rate = ZERO
+    return Shipping(
+        name=text(order, "shipping_description") or "Shipping",
+        amount=base_amount,
+        amount_incl_tax=incl if incl is not None else base_amount + tax + hidden,
+        discount=discount,
+        hidden_tax=hidden,
+        rate=normalize_rate(rate) if rate else ZERO,
+    )
+
+
+def snap_rate(base: Decimal, tax: Decimal, candidates: Sequence[Decimal]) -> Decimal:
+    """The candidate percent that reproduces ``tax`` on ``base`` to the cent, else ``tax / base``."""
+    if base <= 0:
+        return candidates[0] if candidates else ZERO
+    errors = [(abs(quantize(base * rate / _HUNDRED, 2) - tax), rate) for rate in candidates]
+    best = min(errors, default=None, key=lambda pair: pair[0])
+    if best is not None and best[0] <= _CENT:
+        return best[1]
+    return tax / base * _HUNDRED
+
+
+def shipping_line(shipping: Shipping, inclusive: bool) -> PlannedLine:
+    """The delivery line; its discount goes on the discount line of the same tax."""
+    unit = shipping.amount_incl_tax if inclusive and shipping.rate else shipping.amount
+    return PlannedLine(
+        role=LineRole.SHIPPING,
+        name=shipping.name,
+        quantity=_ONE,
+        price_unit=quantize(unit, PRICE_DIGITS),
+        tax=tax_key(shipping.rate, inclusive),
+    )
+
+
+def surcharge_lines(order: Payload, decimals: int) -> list[PlannedLine]:
+    """Untaxed lines for third-party totals found in ``extension_attributes`` (order currency)."""
+    extension = order.get("extension_attributes")
+    if not isinstance(extension, Mapping):
+        return []
+    lines = []
+    for attribute, sign, label in EXTENSION_TOTALS:
+        value = optional_amount(extension, attribute, "extension_attributes.")
+        if value:
+            lines.append(
+                PlannedLine(
+                    role=LineRole.SURCHARGE,
+                    name=f"{label} ({attribute})",
+                    quantity=_ONE,
+                    price_unit=quantize(sign * abs(value), min(decimals, PRICE_DIGITS)),
+                )
+            )
+    return lines

@@ -1,0 +1,138 @@
+"""Choosing the price convention and reconciling Odoo's predicted total with Magento's ``grand_total``.
+
+The plan for an order is its product, shipping, discount and surcharge lines (``mappers.lines``), priced
+tax-inclusive or tax-exclusive. ``options.prices_include_tax`` fixes the convention ("yes"/"no"); with
+"auto" it is inferred per order:
+
+1. each taxed item votes: inclusive when ``original_price`` equals ``price_incl_tax`` (the catalogue price
+   was entered with tax) or when only ``price`` has sub-cent digits (it was derived from a gross price);
+   exclusive in the mirror cases;
+2. the voted convention is used when its predicted total is within the tolerance of ``grand_total``;
+3. otherwise (no vote, or the vote does not add up) the convention whose prediction is closer wins, the
+   vote breaking ties, then tax-exclusive (Magento's default).
+
+The decision always predicts with ``round_globally`` so that it depends on the order alone: the taxes
+the resolver creates beforehand (``required_taxes``) are exactly the ones the mapping then uses.
+
+Then Odoo's total is predicted with the company's rounding method. A difference of at most
+``options.amount_tolerance`` becomes an untaxed adjustment line of exactly that difference, so Odoo's
+total equals ``grand_total`` to the cent; a larger one adds nothing and is reported as a mismatch for the
+caller to flag on the order and log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from config.settings import InstanceOptions
+from mappers.errors import MappingError
+from mappers.items import MoneyRow, applied_tax_percents, known_rates, money_rows, row_tax_rate
+from mappers.lines import (
+    PRICE_DIGITS,
+    LineRole,
+    PlannedLine,
+    discount_lines,
+    order_shipping,
+    product_lines,
+    shipping_line,
+    surcharge_lines,
+)
+from mappers.money import ROUND_GLOBALLY, odoo_totals
+from mappers.payload import ZERO, Payload, currency_decimals, quantize, required_amount, text
+
+ADJUSTMENT_NAME = "Rounding difference (Magento)"
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """The lines of one order and how their total compares with Magento's."""
+
+    lines: tuple[PlannedLine, ...]
+    prices_include_tax: bool
+    magento_total: Decimal  # grand_total, order currency, rounded to the currency
+    predicted_total: Decimal  # Odoo's amount_total for ``lines`` (adjustment included)
+    adjustment: Decimal  # amount of the adjustment line, 0 when none
+    mismatch: bool  # the difference exceeded the tolerance: no adjustment, flag the order
+
+
+def order_currency(order: Payload) -> str:
+    """``order_currency_code``, falling back on the base currency as single-currency stores allow."""
+    code = text(order, "order_currency_code") or text(order, "base_currency_code")
+    if code is None:
+        raise MappingError("order_currency_code", "missing")
+    return code.upper()
+
+
+def plan_lines(
+    order: Payload, options: InstanceOptions, rounding_method: str, decimals: int | None = None
+) -> LinePlan:
+    """The lines for ``order`` with the adjustment settled, predicted with ``rounding_method``."""
+    places = currency_decimals(order_currency(order)) if decimals is None else decimals
+    grand_total = quantize(required_amount(order, "grand_total"), places)
+    inclusive = choose_inclusive(order, options, places)
+    lines = _lines(order, inclusive, places)
+    predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
+    difference = grand_total - predicted
+    if not difference or abs(difference) > options.amount_tolerance:
+        return LinePlan(tuple(lines), inclusive, grand_total, predicted, ZERO, bool(difference))
+    lines.append(
+        PlannedLine(LineRole.ADJUSTMENT, ADJUSTMENT_NAME, Decimal(1), quantize(difference, PRICE_DIGITS))
+    )
+    predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
+    return LinePlan(tuple(lines), inclusive, grand_total, predicted, difference, predicted != grand_total)
+
+
+def _lines(order: Payload, inclusive: bool, decimals: int) -> list[PlannedLine]:
+    rows = money_rows(order)
+    applied = applied_tax_percents(order)
+    shipping = order_shipping(order, known_rates(rows, applied), applied)
+    lines = product_lines(rows, applied, inclusive)
+    if shipping is not None:
+        lines.append(shipping_line(shipping, inclusive))
+    lines += discount_lines(order, rows, applied, shipping, inclusive=inclusive, decimals=decimals)
+    lines += surcharge_lines(order, decimals)
+    return lines
+
+
+def choose_inclusive(order: Payload, options: InstanceOptions, decimals: int) -> bool:
+    """Whether the order is mapped with tax-inclusive prices (see the module docstring)."""
+    if options.prices_include_tax != "auto":
+        return options.prices_include_tax == "yes"
+    rows = money_rows(order)
+    applied = applied_tax_percents(order)
+    vote = _vote(rows, applied, decimals)
+    grand_total = quantize(required_amount(order, "grand_total"), decimals)
+    gaps = {inclusive: abs(grand_total - _predict(order, inclusive, decimals)) for inclusive in (False, True)}
+    if vote is not None and gaps[vote] <= options.amount_tolerance:
+        return vote
+    preferred = bool(vote)
+    return min((False, True), key=lambda inclusive: (gaps[inclusive], inclusive != preferred))
+
+
+def _predict(order: Payload, inclusive: bool, decimals: int) -> Decimal:
+    lines = _lines(order, inclusive, decimals)
+    return odoo_totals([line.taxed_line() for line in lines], ROUND_GLOBALLY, decimals).total
+
+
+def _vote(rows: list[MoneyRow], applied: dict[int | str, Decimal], decimals: int) -> bool | None:
+    score = 0
+    for row in rows:
+        if not row_tax_rate(row, applied) or row.price_incl_tax is None:
+            continue
+        score += _row_vote(row, decimals)
+    return None if score == 0 else score > 0
+
+
+def _row_vote(row: MoneyRow, decimals: int) -> int:
+    gross, net, original = row.price_incl_tax, row.price, row.original_price
+    assert gross is not None
+    if gross == net:
+        return 0
+    if original is not None and original in (gross, net):
+        return 1 if original == gross else -1
+    net_is_rounded = quantize(net, decimals) == net
+    gross_is_rounded = quantize(gross, decimals) == gross
+    if net_is_rounded != gross_is_rounded:
+        return 1 if gross_is_rounded else -1
+    return 0
