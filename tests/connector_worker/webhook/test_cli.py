@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
-from connector_worker.redis_keys import QUEUE_WEBHOOK
+from connector_worker.redis_keys import QUEUE_WEBHOOK, RedisKeys
 from tests.connector_worker.webhook.conftest import (
     HMAC_SECRET,
     QueuedTask,
@@ -156,3 +157,49 @@ def test_a_bad_public_key_stops_the_start_with_a_clear_message(
     )
     assert result.returncode == 2
     assert "instance 'adobe': webhook_public_key is not a PEM public key" in result.stderr
+
+
+def test_the_receiver_sends_without_subscribing_to_results(redis_url: str, key_prefix: str) -> None:
+    from config.settings import Settings
+    from connector_worker.app import make_app
+    from connector_worker.cli.webhook_cmd import send_only
+
+    # Given the production Celery app, which keeps task results in Redis
+    settings = Settings.model_validate({"redis_url": redis_url, "key_prefix": key_prefix})
+    app = make_app(settings, set_as_current=False)
+    assert app.conf.result_backend == redis_url
+    # When the receiver sends through it
+    send = send_only(app)
+    for entity_id in range(20):
+        send(
+            "orders.sync",
+            kwargs={"instance": "main", "entity_id": entity_id, "source": "webhook"},
+            queue=QUEUE_WEBHOOK,
+        )
+    # Then the sender holds no result subscriptions, and the messages do not ask workers to drop results
+    assert type(app.backend).__name__ == "DisabledBackend"
+    raw = redis.Redis.from_url(redis_url).lrange(RedisKeys(key_prefix).celery + QUEUE_WEBHOOK, 0, -1)
+    assert len(raw) == 20
+    assert not any(json.loads(message)["headers"].get("ignore_result") for message in raw)
+    queued = drain_queue(celery_app_for(redis_url, key_prefix))
+    assert [task.kwargs["entity_id"] for task in queued] == list(range(20))
+
+
+def test_a_send_to_a_dead_broker_fails_fast(key_prefix: str) -> None:
+    from config.settings import Settings
+    from connector_worker.app import make_app
+    from connector_worker.cli.webhook_cmd import send_only
+
+    settings = Settings.model_validate(
+        {"redis_url": f"redis://127.0.0.1:{closed_port()}/0", "key_prefix": key_prefix}
+    )
+    send = send_only(make_app(settings, set_as_current=False))
+    started = time.perf_counter()
+    with pytest.raises(Exception, match="Connection refused"):
+        send(
+            "orders.sync",
+            kwargs={"instance": "main", "entity_id": 1, "source": "webhook"},
+            queue=QUEUE_WEBHOOK,
+        )
+    # (with the result store still configured, the same send takes ~19 s to fail)
+    assert time.perf_counter() - started < 5
