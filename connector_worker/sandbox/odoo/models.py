@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from connector_worker.sandbox.odoo import base_models, rpc_methods
+from connector_worker.sandbox.odoo import (
+    base_models,
+    invoicing,
+    magento_module,
+    payments,
+    rpc_methods,
+    sale,
+    stock,
+)
 
-__all__ = ["base_models", "rpc_methods"]
+__all__ = ["base_models", "invoicing", "magento_module", "payments", "rpc_methods", "sale", "stock"]

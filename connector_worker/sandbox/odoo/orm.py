@@ -230,7 +230,7 @@ class Env:
         if "active" in mdef.fields and "active" not in vals:
             vals["active"] = True
         for fname, default in behaviour.defaults.items():
-            if fname not in vals:
+            if fname not in vals and fname in mdef.fields:
                 vals[fname] = default(self, vals)
         for prepare in behaviour.prepare_create:
             prepare(self, vals)
