@@ -7,8 +7,8 @@ Conventions (one per store type, chosen per order by ``mappers.reconcile``):
   (``discount_amount − discount_tax_compensation_amount``), so Odoo taxes the discounted base as Magento
   does with "apply tax after discount". Shipping is ``shipping_amount`` with an excluded tax.
 * **Tax-inclusive** (``inclusive=True``): ``price_unit`` = item ``price_incl_tax``, an included tax.
-  Discount lines carry the gross discount: ``discount_amount`` when Magento booked a
-  ``discount_tax_compensation_amount`` (the discount was applied to tax-inclusive prices), otherwise the
+  Discount lines carry the gross discount: ``discount_amount`` when the order shows a
+  ``discount_tax_compensation_amount`` (discounts were applied to tax-inclusive prices), otherwise the
   net discount grossed up with the rate. Shipping is ``shipping_incl_tax`` with an included tax.
 
 The row amount is ``price × qty_ordered`` and the row's discount is its ``discount_amount``; stores that
@@ -129,14 +129,17 @@ def discount_lines(
     decimals: int,
 ) -> list[PlannedLine]:
     """Negative lines, one per tax, carrying the same tax as what they discount."""
+    gross = inclusive and discounts_include_tax(order, rows, shipping)
     per_key: dict[TaxKey | None, Decimal] = {}
     for row in rows:
         rate = row_tax_rate(row, applied)
-        share = _discount_share(row.discount_amount, row.hidden_tax, rate, inclusive)
+        share = _discount_share(row.discount_amount, row.hidden_tax, rate, inclusive=inclusive, gross=gross)
         key = tax_key(rate, inclusive)
         per_key[key] = per_key.get(key, ZERO) + share
     if shipping is not None:
-        share = _discount_share(shipping.discount, shipping.hidden_tax, shipping.rate, inclusive)
+        share = _discount_share(
+            shipping.discount, shipping.hidden_tax, shipping.rate, inclusive=inclusive, gross=gross
+        )
         key = tax_key(shipping.rate, inclusive)
         per_key[key] = per_key.get(key, ZERO) + share
     amounts = {key: quantize(value, min(decimals, PRICE_DIGITS)) for key, value in per_key.items()}
@@ -155,13 +158,29 @@ def discount_lines(
     ]
 
 
-def _discount_share(discount: Decimal, hidden_tax: Decimal, rate: Decimal, inclusive: bool) -> Decimal:
+def discounts_include_tax(order: Payload, rows: Sequence[MoneyRow], shipping: Shipping | None) -> bool:
+    """Whether Magento applied the discounts to tax-inclusive prices (``tax/calculation/discount_tax``).
+
+    Magento then books the tax the discount removed as ``discount_tax_compensation_amount``; one such
+    amount anywhere in the order tells, since the setting is store-wide (a tiny discount's own
+    compensation may round to zero).
+    """
+    return (
+        any(row.hidden_tax for row in rows)
+        or bool(shipping is not None and shipping.hidden_tax)
+        or amount(order, "discount_tax_compensation_amount") > 0
+    )
+
+
+def _discount_share(
+    discount: Decimal, hidden_tax: Decimal, rate: Decimal, *, inclusive: bool, gross: bool
+) -> Decimal:
     """The discount in the line convention: net of its tax part, or gross."""
     if not discount:
         return ZERO
     if not inclusive:
         return discount - hidden_tax
-    if hidden_tax or not rate:
+    if gross or not rate:
         return discount
     return discount * (1 + rate / _HUNDRED)
 

@@ -364,3 +364,31 @@ def test_required_taxes_match_the_taxes_the_mapping_uses() -> None:
 
 def test_the_rounding_method_default_is_the_one_odoo_ships() -> None:
     assert resolved_context(payloads.coupon_order()).rounding_method == ROUND_GLOBALLY
+
+
+def test_an_inclusive_store_discounting_net_prices_grosses_the_discount_up() -> None:
+    # given prices including 20 % VAT but the discount applied to net prices (no hidden tax booked):
+    # 24.00 gross = 20.00 net, 10 % off the net = 2.00, tax (20 − 2) × 20 % = 3.60 → grand_total 21.60
+    mug = payloads.item(
+        1, "24-UB02", "Impulse Duffle", 1, 20, product_id=12, tax_percent=20, tax_amount=D("3.60"),
+        discount=2, price_incl_tax=24, original_price=24,
+    )  # fmt: skip
+    order = payloads.order(13, "000000013", [mug], currency="EUR", base_currency="EUR")
+    ctx = resolved_context(order)
+    mapping = magento_order_to_odoo(order, ctx)
+    product, discount = lines_of(mapping.values)
+    # then the discount line carries the gross 2.40 under the included tax
+    assert (product["price_unit"], discount["price_unit"]) == (24.0, -2.4)
+    assert mapping.adjustment == 0 and odoo_total_of(mapping.values, ctx) == D("21.60")
+
+
+def test_a_tiny_discount_whose_own_hidden_tax_rounds_to_zero_stays_gross() -> None:
+    # given the UK order where the roller's 2.50 discount books no hidden tax of its own
+    order = payloads.uk_vat_inclusive_order()
+    order["items"][2].update(discount_tax_compensation_amount=0, tax_amount=D("4.16"))
+    order["tax_amount"] += D("0.41")
+    order["discount_tax_compensation_amount"] -= D("0.41")
+    mapping = magento_order_to_odoo(order, resolved_context(order))
+    # then the store-wide setting (seen on the jacket) still reads its discount as gross
+    assert lines_of(mapping.values)[-1]["price_unit"] == -13.5
+    assert mapping.adjustment == 0
