@@ -53,12 +53,12 @@ class ModelBehaviour:
     after_write: list[WriteHook] = field(default_factory=list)
     before_unlink: list[IdsHook] = field(default_factory=list)
     constraints: list[IdsHook] = field(default_factory=list)
-    methods: dict[str, RpcMethod] = field(default_factory=dict)
+    methods: dict[str, list[RpcMethod]] = field(default_factory=dict)
     display_name: Compute | None = None
 
 
 REGISTRY: dict[str, ModelBehaviour] = {}
-GENERIC_METHODS: dict[str, RpcMethod] = {}
+GENERIC_METHODS: dict[str, list[RpcMethod]] = {}
 
 
 def behaviour(model: str) -> ModelBehaviour:
@@ -74,7 +74,7 @@ def rpc_method(
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         method = RpcMethod(name or func.__name__.removeprefix("rpc_"), func, model_level, versions)
         target = GENERIC_METHODS if model is None else behaviour(model).methods
-        target[method.name] = method
+        target.setdefault(method.name, []).append(method)
         return func
 
     return register
@@ -82,7 +82,5 @@ def rpc_method(
 
 def find_method(model: str, name: str, version: int) -> RpcMethod | None:
     """The public method ``name`` of ``model`` on ``version``, model-specific first."""
-    method = REGISTRY.get(model, ModelBehaviour()).methods.get(name) or GENERIC_METHODS.get(name)
-    if method is None or version not in method.versions:
-        return None
-    return method
+    candidates = REGISTRY.get(model, ModelBehaviour()).methods.get(name, []) + GENERIC_METHODS.get(name, [])
+    return next((method for method in candidates if version in method.versions), None)

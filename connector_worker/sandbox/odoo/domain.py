@@ -136,13 +136,13 @@ def _like(text: str, operator: str, value: Any) -> bool:
     return _like_regex(pattern, "ilike" in operator).fullmatch(text) is not None
 
 
-def _scalar_match(fdef: FieldDef, raw: Any, operator: str, value: Any) -> bool:
+def _scalar_match(fdef: FieldDef, raw: Any, operator: str, value: Any) -> bool:  # noqa: PLR0911  (a branch per operator)
     if fdef.type == "boolean":
         raw = bool(raw)
+        if operator in ("=", "!="):
+            return bool((raw == bool(value)) == (operator == "="))
         if operator in ("in", "not in"):
-            value = [bool(v) for v in value]
-        elif operator in ("=", "!="):
-            value = bool(value)
+            return (raw in [bool(v) for v in value]) == (operator == "in")
     elif raw == "":
         raw = None
     if operator == "=":
