@@ -40,6 +40,8 @@ def webhook(host: str | None, port: int | None) -> None:
     host = host or settings.webhook.host
     port = settings.webhook.port if port is None else port
     log = get_logger("connector_worker.webhook")
+    if not settings.instances:
+        log.warning("no instances configured (CONNECTOR_CONFIG): every webhook will get 404")
     for name, instance in sorted(settings.instances.items()):
         if instance.webhook_secret is None and instance.webhook_public_key is None:
             log.warning(
