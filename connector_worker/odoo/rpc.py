@@ -32,10 +32,10 @@ from connector_worker.odoo.errors import (
 )
 from connector_worker.odoo.transport import (
     CallCounter,
+    SharedHttpClient,
     Timeouts,
     XmlRpcTransports,
-    jsonrpc_call,
-    make_http_client,
+    response_json,
 )
 from connector_worker.odoo.versions import FieldNames
 from connector_worker.odoo.wire import to_wire
@@ -82,7 +82,7 @@ class OdooRpc:
         protocol: str,
         uid: int | None,
         counter: CallCounter,
-        client: httpx.Client,
+        http: SharedHttpClient,
         transports: XmlRpcTransports,
     ) -> None:
         self.version = version
@@ -91,7 +91,7 @@ class OdooRpc:
         self.names = FieldNames(version)
         self._backend = backend
         self._counter = counter
-        self._client = client
+        self._http = http
         self._transports = transports
 
     @classmethod
@@ -102,14 +102,14 @@ class OdooRpc:
         register_secrets(secrets)
         timeouts = Timeouts.from_total(settings.timeout_seconds)
         counter = CallCounter()
-        client = make_http_client(timeouts, counter)
+        http = SharedHttpClient(timeouts, counter)
         transports = XmlRpcTransports(https=base_url.startswith("https:"), timeouts=timeouts, counter=counter)
         try:
-            version = _detect_version(settings.protocol, base_url, client, transports)
+            version = _detect_version(settings.protocol, base_url, http, transports)
             protocol = _choose_protocol(settings, version)
-            backend, uid = _login(settings, protocol, base_url, client, transports)
+            backend, uid = _login(settings, protocol, base_url, http, transports)
         except BaseException:
-            client.close()
+            http.close()
             transports.close()
             raise
         log.info("odoo.connected", version=version, protocol=protocol, url=base_url, uid=uid)
@@ -119,7 +119,7 @@ class OdooRpc:
             protocol=protocol,
             uid=uid,
             counter=counter,
-            client=client,
+            http=http,
             transports=transports,
         )
 
@@ -130,12 +130,12 @@ class OdooRpc:
 
     @property
     def connections_opened(self) -> int:
-        """XML-RPC TCP connections opened so far (JSON paths pool theirs in httpx)."""
-        return self._transports.connections_opened
+        """TCP connections this session has opened (kept-alive ones are reused, not reopened)."""
+        return self._counter.connections
 
     def close(self) -> None:
-        """Close every kept-alive connection."""
-        self._client.close()
+        """Close every kept-alive connection; the session stays usable and reconnects when called again."""
+        self._http.close()
         self._transports.close()
 
     def __enter__(self) -> Self:
@@ -292,17 +292,26 @@ def _base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _detect_version(requested: str, base_url: str, client: httpx.Client, transports: XmlRpcTransports) -> int:
-    """``/web/version`` (17+, not deprecated) unless a classic RPC protocol is forced: then ``common.version``."""
+def _detect_version(
+    requested: str, base_url: str, http: SharedHttpClient, transports: XmlRpcTransports
+) -> int:
+    """``GET /web/version`` (18+, not deprecated); Odoo 17 has no such route, so a 404 falls back to
+    ``common.version``, which is also used when a classic RPC protocol is forced.
+    """
     label = "common.version"
     try:
-        if requested == "xmlrpc":
+        if requested == "jsonrpc":
+            info = JsonRpcConnector(base_url, http).send("common", "version")
+        elif requested == "xmlrpc":
             info = XmlRpcConnector(base_url, transports).send("common", "version")
-        elif requested == "jsonrpc":
-            info = JsonRpcConnector(base_url, client).send("common", "version")
         else:
             label = "web.version"
-            info = jsonrpc_call(client, f"{base_url}/web/version", {})
+            response = http.client.get(f"{base_url}/web/version")
+            if response.status_code == 404:
+                label = "common.version"
+                info = XmlRpcConnector(base_url, transports).send("common", "version")
+            else:
+                info = response_json(response)
     except Exception as exc:
         error = classify(exc, label=label, read_only=True)
         if error is None:
@@ -313,7 +322,8 @@ def _detect_version(requested: str, base_url: str, client: httpx.Client, transpo
 
 def _major_version(info: Any) -> int:
     if isinstance(info, Mapping):
-        for key in ("server_version_info", "server_serie", "server_version"):
+        # common.version: server_version_info/server_serie; /web/version: version_info/version.
+        for key in ("server_version_info", "version_info", "server_serie", "server_version", "version"):
             value = info.get(key)
             first = value[0] if isinstance(value, list | tuple) and value else value
             match = re.search(r"(\d+)", str(first)) if first is not None else None
@@ -341,11 +351,11 @@ def _choose_protocol(settings: OdooSettings, version: int) -> str:
 
 
 def _login(
-    settings: OdooSettings, protocol: str, base_url: str, client: httpx.Client, transports: XmlRpcTransports
+    settings: OdooSettings, protocol: str, base_url: str, http: SharedHttpClient, transports: XmlRpcTransports
 ) -> tuple[Backend, int | None]:
     if protocol == "json2":
         assert settings.api_key is not None
-        connection = Json2Connection(base_url, settings.db, settings.api_key.get_secret_value(), client)
+        connection = Json2Connection(base_url, settings.db, settings.api_key.get_secret_value(), http)
         backend = Json2Backend(connection)
         # res.users.context_get both proves the key (401 otherwise) and tells us who we are.
         user_context = _logged_call(lambda: backend.execute("res.users", "context_get", None, {}), "login")
@@ -360,7 +370,7 @@ def _login(
     assert secret is not None
     connector: odoolib.rpc.Connector
     if protocol == "jsonrpc":
-        connector = JsonRpcConnector(base_url, client)
+        connector = JsonRpcConnector(base_url, http)
     else:
         connector = XmlRpcConnector(base_url, transports)
     rpc = odoolib.rpc.Connection(connector, settings.db, settings.login, secret.get_secret_value())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import os
 import select
 import socket
 import ssl
@@ -39,10 +40,11 @@ class Timeouts:
 
 
 class CallCounter:
-    """Counts RPC requests sent (thread-safe), so tests and the benchmark can see every round trip."""
+    """Counts requests sent and TCP connections opened (thread-safe): every round trip is visible."""
 
     def __init__(self) -> None:
         self._value = 0
+        self._connections = 0
         self._lock = threading.Lock()
 
     def increment(self) -> None:
@@ -50,10 +52,20 @@ class CallCounter:
         with self._lock:
             self._value += 1
 
+    def connection_opened(self) -> None:
+        """One more TCP connection was established."""
+        with self._lock:
+            self._connections += 1
+
     @property
     def value(self) -> int:
         """Requests sent so far."""
         return self._value
+
+    @property
+    def connections(self) -> int:
+        """TCP connections opened so far."""
+        return self._connections
 
 
 class _TimedConnectionMixin:
@@ -99,7 +111,6 @@ class KeepAliveTransport(xmlrpc.client.Transport):
         self._timeouts = timeouts
         self._counter = counter
         self._ssl_context = ssl.create_default_context() if https else None
-        self.connections_opened = 0
 
     def make_connection(self, host: Any) -> http.client.HTTPConnection:
         cached_host, cached = self._connection
@@ -127,7 +138,7 @@ class KeepAliveTransport(xmlrpc.client.Transport):
         try:
             if connection.sock is None:
                 connection.connect()
-                self.connections_opened += 1
+                self._counter.connection_opened()
             self._counter.increment()
             self._send(connection, handler, request_body)
         except OSError as exc:
@@ -163,7 +174,10 @@ class KeepAliveTransport(xmlrpc.client.Transport):
 
 
 class XmlRpcTransports:
-    """One :class:`KeepAliveTransport` per thread (Celery may run threads), all closed together."""
+    """One :class:`KeepAliveTransport` per thread (Celery may run threads), all closed together.
+
+    A forked child (Celery's prefork pool) starts afresh instead of sharing its parent's sockets.
+    """
 
     def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
         self._https = https
@@ -172,9 +186,13 @@ class XmlRpcTransports:
         self._local = threading.local()
         self._all: list[KeepAliveTransport] = []
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def current(self) -> KeepAliveTransport:
         """This thread's transport, created on first use."""
+        if self._pid != os.getpid():
+            with self._lock:
+                self._local, self._all, self._pid = threading.local(), [], os.getpid()
         transport: KeepAliveTransport | None = getattr(self._local, "transport", None)
         if transport is None:
             transport = KeepAliveTransport(https=self._https, timeouts=self._timeouts, counter=self._counter)
@@ -183,12 +201,6 @@ class XmlRpcTransports:
                 self._all.append(transport)
         return transport
 
-    @property
-    def connections_opened(self) -> int:
-        """TCP connections opened so far, over all threads (for tests and diagnostics)."""
-        with self._lock:
-            return sum(transport.connections_opened for transport in self._all)
-
     def close(self) -> None:
         """Close every thread's connection."""
         with self._lock:
@@ -196,12 +208,47 @@ class XmlRpcTransports:
                 transport.close()
 
 
+class SharedHttpClient:
+    """The pooled client the JSON paths share; made anew after :meth:`close` or in a forked child."""
+
+    def __init__(self, timeouts: Timeouts, counter: CallCounter) -> None:
+        self._timeouts = timeouts
+        self._counter = counter
+        self._lock = threading.Lock()
+        self._client: httpx.Client | None = None
+        self._pid = os.getpid()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The current client (thread-safe; httpx clients are)."""
+        with self._lock:
+            if self._client is None or self._pid != os.getpid():
+                self._client, self._pid = make_http_client(self._timeouts, self._counter), os.getpid()
+            return self._client
+
+    def close(self) -> None:
+        """Close the pooled connections; the next request opens a new one."""
+        with self._lock:
+            if self._client is not None and self._pid == os.getpid():
+                self._client.close()
+            self._client = None
+
+
 def make_http_client(timeouts: Timeouts, counter: CallCounter) -> httpx.Client:
     """The one pooled, kept-alive client that JSON-RPC and JSON-2 calls share (thread-safe)."""
+
+    def trace(event: str, _info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            counter.connection_opened()
+
+    def on_request(request: httpx.Request) -> None:
+        counter.increment()
+        request.extensions["trace"] = trace  # httpcore reports connection events through it
+
     return httpx.Client(
         timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
         headers={"User-Agent": USER_AGENT},
-        event_hooks={"request": [lambda _request: counter.increment()]},
+        event_hooks={"request": [on_request]},
     )
 
 

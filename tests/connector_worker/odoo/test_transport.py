@@ -22,7 +22,7 @@ from odoolib.tools import JsonRPCException
 from connector_worker.errors import OutcomeUnknownError, TransientError
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
-from connector_worker.odoo.transport import CallCounter, Timeouts, XmlRpcTransports, make_http_client
+from connector_worker.odoo.transport import CallCounter, SharedHttpClient, Timeouts, XmlRpcTransports
 
 FAST = Timeouts(connect=1.0, read=0.4)
 
@@ -143,10 +143,10 @@ def transports(counter: CallCounter) -> Iterator[XmlRpcTransports]:
 
 
 @pytest.fixture
-def client(counter: CallCounter) -> Iterator[httpx.Client]:
-    http_client = make_http_client(FAST, counter)
-    yield http_client
-    http_client.close()
+def client(counter: CallCounter) -> Iterator[SharedHttpClient]:
+    shared = SharedHttpClient(FAST, counter)
+    yield shared
+    shared.close()
 
 
 # --- XML-RPC ----------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_xmlrpc_calls_share_one_kept_alive_connection(
             {},
         ]
     assert wire.connections == 1
-    assert transports.connections_opened == 1
+    assert counter.connections == 1
     assert counter.value == 5
     assert [path for path, _, _ in wire.requests] == ["/xmlrpc/object"] * 5
 
@@ -254,19 +254,20 @@ def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
 
 
 def test_jsonrpc_calls_reuse_one_connection_and_are_counted(
-    wire: Wire, base_url: str, client: httpx.Client, counter: CallCounter
+    wire: Wire, base_url: str, client: SharedHttpClient, counter: CallCounter
 ) -> None:
     connector = JsonRpcConnector(base_url, client)
     for n in range(4):
         assert connector.send("object", "execute_kw", n) == [n]
     assert wire.connections == 1
+    assert counter.connections == 1
     assert counter.value == 4
     body = json.loads(wire.requests[0][2])
     assert body["params"] == {"service": "object", "method": "execute_kw", "args": [0]}
 
 
 def test_jsonrpc_error_members_and_proxy_pages_are_raised(
-    wire: Wire, base_url: str, client: httpx.Client
+    wire: Wire, base_url: str, client: SharedHttpClient
 ) -> None:
     with pytest.raises(JsonRPCException) as caught:
         JsonRpcConnector(base_url, client).send("object", "boom")
@@ -277,7 +278,7 @@ def test_jsonrpc_error_members_and_proxy_pages_are_raised(
 
 
 def test_json2_posts_named_arguments_with_the_bearer_key_and_database(
-    wire: Wire, base_url: str, client: httpx.Client
+    wire: Wire, base_url: str, client: SharedHttpClient
 ) -> None:
     model = Json2Connection(base_url, "shop", "k3y-s3cret", client).get_model("res.partner")
     assert model.search_read(domain=[["id", "=", 1]], fields=["name"]) == {
@@ -293,7 +294,7 @@ def test_json2_posts_named_arguments_with_the_bearer_key_and_database(
 
 
 def test_json2_refuses_positional_arguments_before_sending(
-    wire: Wire, base_url: str, client: httpx.Client
+    wire: Wire, base_url: str, client: SharedHttpClient
 ) -> None:
     model = Json2Connection(base_url, "shop", "key", client).get_model("sale.order")
     with pytest.raises(TypeError, match="named arguments only"):
@@ -302,7 +303,7 @@ def test_json2_refuses_positional_arguments_before_sending(
 
 
 def test_json2_errors_carry_the_body_and_never_the_request(
-    wire: Wire, base_url: str, client: httpx.Client
+    wire: Wire, base_url: str, client: SharedHttpClient
 ) -> None:
     model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
     with pytest.raises(HttpStatusError) as caught:
@@ -311,7 +312,7 @@ def test_json2_errors_carry_the_body_and_never_the_request(
     assert "jane.doe" not in caught.value.body and "jane.doe" not in str(caught.value)
 
 
-def test_httpx_read_timeout_applies(wire: Wire, base_url: str, client: httpx.Client) -> None:
+def test_httpx_read_timeout_applies(wire: Wire, base_url: str, client: SharedHttpClient) -> None:
     wire.mode = "slow"
     with pytest.raises(httpx.ReadTimeout):
         JsonRpcConnector(base_url, client).send("object", "execute_kw")
