@@ -15,10 +15,17 @@ from typing import Any
 
 import redis
 
+from config.settings import ConfigError
+from connector_worker.errors import ConfigurationError, PermanentError
 from connector_worker.locks import RedisLock
 from connector_worker.log import scrub_text
-from connector_worker.redis_keys import DEAD_LETTER_MAX_LEN, RedisKeys
+from connector_worker.redis_keys import DEAD_LETTER_DEDUP_TTL_SECONDS, DEAD_LETTER_MAX_LEN, RedisKeys
 
+# Message header carrying the attempt history from one retry to the next (a list of Attempt dicts).
+ATTEMPTS_HEADER = "connector_attempts"
+# What an attempt whose process died is recorded as: it could not report anything itself.
+LOST_ERROR = "WorkerLostError"
+LOST_MESSAGE = "the worker process died during this attempt (SIGKILL, out of memory or a crash)"
 MAX_MESSAGE_CHARS = 1000  # an error message longer than this is an HTML page or a dump: keep the head
 REPLAY_LOCK_TTL_MS = 30_000  # two operators replaying one entry at once send it once
 
@@ -48,6 +55,49 @@ class Attempt:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attempt:
         return cls(int(data["number"]), str(data["at"]), str(data["error"]), str(data["message"]))
+
+
+def attempts_from_headers(headers: Any) -> list[Attempt]:
+    """The history carried by a message's headers (empty for a first attempt or a foreign message)."""
+    raw = headers.get(ATTEMPTS_HEADER) if isinstance(headers, dict) else None
+    if not isinstance(raw, list):
+        return []
+    attempts = []
+    for item in raw:
+        try:
+            attempts.append(Attempt.from_dict(item))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return attempts
+
+
+def complete_history(
+    recorded: list[Attempt], finished: int, exc: BaseException | None
+) -> tuple[Attempt, ...]:
+    """Attempts 1..``finished`` (gaps = processes that died), plus attempt ``finished + 1`` ending in ``exc``."""
+    by_number = {attempt.number: attempt for attempt in recorded}
+    now = utc_now_iso()
+    history = [by_number.get(n) or Attempt(n, now, LOST_ERROR, LOST_MESSAGE) for n in range(1, finished + 1)]
+    if exc is not None:
+        history.append(Attempt.from_exception(finished + 1, exc, now))
+    return tuple(history)
+
+
+def failure_reason(exc: BaseException, attempts: int, *, retryable: bool) -> str:
+    """A one-line, human-readable reason for giving up on a task."""
+    name = type(exc).__name__
+    detail = clean_message(f"{name}: {exc}")
+    if name == LOST_ERROR:
+        return f"worker process died on attempt {attempts} and the re-run budget is spent (poison message?)"
+    if name == "TimeLimitExceeded":
+        return f"hard time limit exceeded on attempt {attempts}: {detail}"
+    if retryable:
+        return f"gave up after {attempts} attempts: {detail}"
+    if isinstance(exc, ConfigError | ConfigurationError):
+        return f"configuration error: {detail}"
+    if isinstance(exc, PermanentError):
+        return f"permanent error: {detail}"
+    return f"unexpected error, not retried: {detail}"
 
 
 def clean_message(text: str) -> str:
@@ -106,8 +156,15 @@ class DeadLetter:
         )
 
 
-def _text(value: bytes | str) -> str:
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _letters(batch: Any) -> list[DeadLetter]:
+    """Parse an XRANGE reply."""
+    return [DeadLetter.from_fields(_text(entry_id), raw or {}) for entry_id, raw in batch]
 
 
 class DeadLetterStore:
@@ -128,6 +185,17 @@ class DeadLetterStore:
         )
         return _text(entry_id)
 
+    def add_once(self, letter: DeadLetter) -> str | None:
+        """Store ``letter`` unless one was already stored for its task id; returns the entry id or None."""
+        marker = self.keys.dead_letter_written(letter.task_id)
+        if not self.client.set(marker, "1", nx=True, ex=DEAD_LETTER_DEDUP_TTL_SECONDS):
+            return None
+        try:
+            return self.add(letter)
+        except Exception:
+            self.client.delete(marker)
+            raise
+
     def count(self) -> int:
         """How many dead letters are stored (alert on this)."""
         return int(self.client.xlen(self.keys.dead_letters))
@@ -140,19 +208,16 @@ class DeadLetterStore:
             batch = self.client.xrange(self.keys.dead_letters, min=start, max="+", count=max(count, 100))
             if not batch:
                 break
-            for entry_id, raw in batch:
-                letter = DeadLetter.from_fields(_text(entry_id), raw)
-                if instance is None or letter.instance == instance:
-                    found.append(letter)
-            start = f"({_text(batch[-1][0])}"
+            letters = _letters(batch)
+            found.extend(letter for letter in letters if instance is None or letter.instance == instance)
+            start = f"({letters[-1].id}"
         return found[:count]
 
     def get(self, entry_id: str) -> DeadLetter | None:
         """The entry with this id, or None."""
         batch = self.client.xrange(self.keys.dead_letters, min=entry_id, max=entry_id, count=1)
-        if not batch:
-            return None
-        return DeadLetter.from_fields(_text(batch[0][0]), batch[0][1])
+        letters = _letters(batch or [])
+        return letters[0] if letters else None
 
     def remove(self, entry_id: str) -> bool:
         """Delete one entry; False if it was not there."""

@@ -52,6 +52,9 @@ ID_CACHE_TTL_SECONDS = 3600
 # Approximate cap of the dead-letter stream (XADD MAXLEN ~): a runaway failure cannot fill Redis, and
 # 100,000 entries is weeks of failures for any sane shop. Alert on its length long before.
 DEAD_LETTER_MAX_LEN = 100_000
+# One dead letter per task id: Celery 5.7 fires task_failure twice for a hard time limit (from the failure
+# path and again from on_timeout). A day covers any late second signal; a replay gets a new task id.
+DEAD_LETTER_DEDUP_TTL_SECONDS = 24 * 3600
 
 # --- Delayed retries -----------------------------------------------------------------------------------------
 # A retry claimed from the delayed set but not confirmed as re-sent within this many seconds is put back:
@@ -102,6 +105,10 @@ class RedisKeys:
     def dead_letters(self) -> str:
         """The dead-letter stream."""
         return f"{self.prefix}dlq"
+
+    def dead_letter_written(self, task_id: str) -> str:
+        """Marker that the dead letter of ``task_id`` was written (so a second signal does not repeat it)."""
+        return f"{self.prefix}dlq:written:{task_id}"
 
     @property
     def delayed(self) -> str:

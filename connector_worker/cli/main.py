@@ -19,6 +19,9 @@ SUBCOMMANDS: dict[str, str] = {
     "check-config": "connector_worker.cli.config_cmd:check_config",
     "sandbox": "connector_worker.cli.sandbox_cmd:sandbox",
     "webhook": "connector_worker.cli.webhook_cmd:webhook",
+    "worker": "connector_worker.cli.worker_cmd:worker",
+    "beat": "connector_worker.cli.worker_cmd:beat",
+    "dlq": "connector_worker.cli.dlq_cmd:dlq",
 }
 
 

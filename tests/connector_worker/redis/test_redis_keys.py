@@ -16,6 +16,7 @@ def _every_key(keys: RedisKeys) -> list[str]:
         keys.webhook_dedup("shop", 42, "2024-05-01 10:00:00"),
         keys.watermark("shop"),
         keys.dead_letters,
+        keys.dead_letter_written("t-1"),
         keys.delayed,
         keys.delayed_inflight,
         keys.product_by_sku("shop", "SKU-1"),
