@@ -167,6 +167,10 @@ class SandboxApp:
             failure = internal_error(f"webapi-{secrets.token_hex(6)}")
             log.warning("sandbox request failed like a SQL error", column=str(error), report=failure.message)
             reply = error_reply(failure)
+        except Exception:  # production-mode Magento masks any other failure the same way
+            failure = internal_error(f"webapi-{secrets.token_hex(6)}")
+            log.exception("sandbox request failed", path=raw_path, report=failure.message)
+            reply = error_reply(failure)
         self._log(record, route_name, store_code, caller, reply.status)
         return reply
 

@@ -21,6 +21,7 @@ import re
 import secrets
 import threading
 import time
+from types import SimpleNamespace
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -193,9 +194,10 @@ class Authenticator:
         base = oauth_signature.signature_base_string(
             method.upper(), base_uri, oauth_signature.normalize_parameters(params)
         )
-        expected = oauth_signature.sign_hmac_sha256(
-            base, self.config.consumer_secret, self.config.access_token_secret
+        secrets_holder = SimpleNamespace(
+            client_secret=self.config.consumer_secret, resource_owner_secret=self.config.access_token_secret
         )
+        expected = oauth_signature.sign_hmac_sha256_with_client(base, secrets_holder)
         return hmac.compare_digest(expected, given)
 
 

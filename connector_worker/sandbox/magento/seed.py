@@ -20,7 +20,7 @@ from connector_worker.sandbox.magento.documents import invoice_order, ship_order
 from connector_worker.sandbox.magento.errors import WebapiError
 from connector_worker.sandbox.magento.money import ZERO
 from connector_worker.sandbox.magento.order_builder import Buyer, Placement, build_order
-from connector_worker.sandbox.magento.orders import DEFAULT_STATUS, Lines, cancel, hold
+from connector_worker.sandbox.magento.orders import DEFAULT_STATUS, Lines, can_hold, cancel, hold
 from connector_worker.sandbox.magento.pricing import DiscountRule, LineSpec, price_basket
 from connector_worker.sandbox.magento.state import SandboxState
 from connector_worker.sandbox.magento.stores import SHIPPING_METHODS, StoreView, find_payment_method
@@ -270,7 +270,7 @@ class OrderFactory:
             ship_order(state, order, {"tracks": [track]})
         elif step == "cancel":
             cancel(state, order)
-        elif step == "hold":
+        elif step == "hold" and can_hold(order):  # an invoiced virtual order is already complete
             hold(state, order)
         elif step == "refund":
             refund_all(state, order)
