@@ -22,7 +22,7 @@ after the attribute.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -32,6 +32,7 @@ from mappers.payload import ZERO, Payload, amount, optional_amount, quantize, te
 
 PRICE_DIGITS = 2  # Odoo's default "Product Price" precision of sale.order.line.price_unit
 QTY_DIGITS = 2  # Odoo's default "Product Unit of Measure" precision of product_uom_qty
+DISCOUNT_DIGITS = 2  # Odoo's default "Discount" precision of sale.order.line.discount
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -47,6 +48,22 @@ EXTENSION_TOTALS: tuple[tuple[str, int, str], ...] = (
     ("customer_balance_amount", -1, "Store credit"),
     ("reward_currency_amount", -1, "Reward points"),
 )
+
+
+class DiscountStyle(StrEnum):
+    """How Magento's discounts appear on the Odoo order; all give the same amounts before rounding.
+
+    ``PER_TAX`` (one negative line per tax) is the readable default and is exact under
+    ``round_globally``. Under ``round_per_line`` every line is rounded on its own, so ``ON_LINE`` (the
+    line's ``discount`` percent, where a 2-decimal percent takes off exactly Magento's amount; the rest
+    per tax) reproduces Magento's per-row taxable amounts instead of adding rounded negative lines.
+    ``PER_LINE`` (one negative line per discounted line) rounds symmetrically with what it discounts,
+    which keeps a fully discounted order at exactly zero.
+    """
+
+    PER_TAX = "per_tax"
+    ON_LINE = "on_line"
+    PER_LINE = "per_line"
 
 
 class LineRole(StrEnum):
@@ -69,10 +86,19 @@ class PlannedLine:
     price_unit: Decimal
     tax: TaxKey | None = None
     product: ProductKey | None = None  # set for PRODUCT lines only
+    discount: Decimal = ZERO  # percent, sale.order.line.discount
 
     def taxed_line(self) -> TaxedLine:
         """The line as the tax model sees it."""
-        return TaxedLine(self.price_unit, self.quantity, (self.tax,) if self.tax else ())
+        return TaxedLine(self.price_unit, self.quantity, (self.tax,) if self.tax else (), self.discount)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A product or shipping line and the discount Magento gave on it (in the line's convention)."""
+
+    line: PlannedLine
+    discount: Decimal
 
 
 @dataclass(frozen=True)
@@ -92,25 +118,43 @@ def tax_key(rate: Decimal, inclusive: bool) -> TaxKey | None:
     return TaxKey(rate=rate, price_include=inclusive) if rate else None
 
 
-def product_lines(
-    rows: Sequence[MoneyRow], applied: Mapping[int | str, Decimal], inclusive: bool
-) -> list[PlannedLine]:
-    """One line per money row, priced in the store's convention."""
-    lines = []
+def charge_lines(
+    order: Payload,
+    rows: Sequence[MoneyRow],
+    applied: Mapping[int | str, Decimal],
+    shipping: Shipping | None,
+    inclusive: bool,
+) -> list[Charge]:
+    """Product lines, then the shipping line, each with the discount Magento gave on it."""
+    gross = inclusive and discounts_include_tax(order, rows, shipping)
+    charges = []
     for row in rows:
         rate = row_tax_rate(row, applied)
         unit = _unit_price_incl_tax(row, rate) if inclusive and rate else row.price
-        lines.append(
-            PlannedLine(
-                role=LineRole.PRODUCT,
-                name=row.name,
-                quantity=quantize(row.qty, QTY_DIGITS),
-                price_unit=quantize(unit, PRICE_DIGITS),
-                tax=tax_key(rate, inclusive),
-                product=row.product,
-            )
+        line = PlannedLine(
+            role=LineRole.PRODUCT,
+            name=row.name,
+            quantity=quantize(row.qty, QTY_DIGITS),
+            price_unit=quantize(unit, PRICE_DIGITS),
+            tax=tax_key(rate, inclusive),
+            product=row.product,
         )
-    return lines
+        share = _discount_share(row.discount_amount, row.hidden_tax, rate, inclusive=inclusive, gross=gross)
+        charges.append(Charge(line, share))
+    if shipping is not None:
+        unit = shipping.amount_incl_tax if inclusive and shipping.rate else shipping.amount
+        line = PlannedLine(
+            role=LineRole.SHIPPING,
+            name=shipping.name,
+            quantity=_ONE,
+            price_unit=quantize(unit, PRICE_DIGITS),
+            tax=tax_key(shipping.rate, inclusive),
+        )
+        share = _discount_share(
+            shipping.discount, shipping.hidden_tax, shipping.rate, inclusive=inclusive, gross=gross
+        )
+        charges.append(Charge(line, share))
+    return charges
 
 
 def _unit_price_incl_tax(row: MoneyRow, rate: Decimal) -> Decimal:
@@ -119,43 +163,42 @@ def _unit_price_incl_tax(row: MoneyRow, rate: Decimal) -> Decimal:
     return row.price * (1 + rate / _HUNDRED)
 
 
-def discount_lines(
-    order: Payload,
-    rows: Sequence[MoneyRow],
-    applied: Mapping[int | str, Decimal],
-    shipping: Shipping | None,
-    *,
-    inclusive: bool,
-    decimals: int,
+def apply_discounts(
+    charges: Sequence[Charge], label: str | None, style: DiscountStyle, decimals: int
 ) -> list[PlannedLine]:
-    """Negative lines, one per tax, carrying the same tax as what they discount."""
-    gross = inclusive and discounts_include_tax(order, rows, shipping)
-    per_key: dict[TaxKey | None, Decimal] = {}
-    for row in rows:
-        rate = row_tax_rate(row, applied)
-        share = _discount_share(row.discount_amount, row.hidden_tax, rate, inclusive=inclusive, gross=gross)
-        key = tax_key(rate, inclusive)
-        per_key[key] = per_key.get(key, ZERO) + share
-    if shipping is not None:
-        share = _discount_share(
-            shipping.discount, shipping.hidden_tax, shipping.rate, inclusive=inclusive, gross=gross
-        )
-        key = tax_key(shipping.rate, inclusive)
-        per_key[key] = per_key.get(key, ZERO) + share
-    amounts = {key: quantize(value, min(decimals, PRICE_DIGITS)) for key, value in per_key.items()}
-    amounts = {key: value for key, value in amounts.items() if value}
-    label = text(order, "discount_description") or text(order, "coupon_code")
+    """The charge lines and their discounts in ``style`` (see :class:`DiscountStyle`)."""
+    places = min(decimals, PRICE_DIGITS)
     name = f"Discount ({label})" if label else "Discount"
-    return [
-        PlannedLine(
-            role=LineRole.DISCOUNT,
-            name=name if len(amounts) == 1 else f"{name} – {key.label if key else 'untaxed'}",
-            quantity=_ONE,
-            price_unit=-value,
-            tax=key,
-        )
-        for key, value in amounts.items()
-    ]
+    lines: list[PlannedLine] = []
+    per_key: dict[TaxKey | None, Decimal] = {}
+    own_lines: list[PlannedLine] = []
+    for charge in charges:
+        line, share = charge.line, quantize(charge.discount, places)
+        percent = _exact_percent(line, share) if style is DiscountStyle.ON_LINE else None
+        if percent is not None:
+            line = replace(line, discount=percent)
+        elif share and style is DiscountStyle.PER_LINE:
+            own_lines.append(_discount_line(f"{name}: {line.name}", share, line.tax))
+        elif share:
+            per_key[line.tax] = per_key.get(line.tax, ZERO) + share
+        lines.append(line)
+    for key, total in per_key.items():
+        suffix = "" if len(per_key) == 1 else f" – {key.label if key else 'untaxed'}"
+        own_lines.append(_discount_line(f"{name}{suffix}", total, key))
+    return lines + own_lines
+
+
+def _exact_percent(line: PlannedLine, share: Decimal) -> Decimal | None:
+    """The ``discount`` percent (2 decimals, Odoo's "Discount" precision) that takes off ``share`` exactly."""
+    gross = line.price_unit * line.quantity
+    if not share or not gross:
+        return None
+    percent = quantize(share / gross * _HUNDRED, DISCOUNT_DIGITS)
+    return percent if gross * percent / _HUNDRED == share and 0 < percent <= _HUNDRED else None
+
+
+def _discount_line(name: str, amount_off: Decimal, tax: TaxKey | None) -> PlannedLine:
+    return PlannedLine(role=LineRole.DISCOUNT, name=name, quantity=_ONE, price_unit=-amount_off, tax=tax)
 
 
 def discounts_include_tax(order: Payload, rows: Sequence[MoneyRow], shipping: Shipping | None) -> bool:
@@ -220,18 +263,6 @@ def snap_rate(base: Decimal, tax: Decimal, candidates: Sequence[Decimal]) -> Dec
     if best is not None and best[0] <= _CENT:
         return best[1]
     return tax / base * _HUNDRED
-
-
-def shipping_line(shipping: Shipping, inclusive: bool) -> PlannedLine:
-    """The delivery line; its discount goes on the discount line of the same tax."""
-    unit = shipping.amount_incl_tax if inclusive and shipping.rate else shipping.amount
-    return PlannedLine(
-        role=LineRole.SHIPPING,
-        name=shipping.name,
-        quantity=_ONE,
-        price_unit=quantize(unit, PRICE_DIGITS),
-        tax=tax_key(shipping.rate, inclusive),
-    )
 
 
 def surcharge_lines(order: Payload, decimals: int) -> list[PlannedLine]:

@@ -168,7 +168,7 @@ def order_date(order: Payload) -> str | bool:
 
 def _line_values(line: PlannedLine, index: int, ctx: OrderContext) -> dict[str, Any]:
     tax_ids = [] if line.tax is None else [_tax_id(line.tax, ctx)]
-    return {
+    values: dict[str, Any] = {
         "product_id": _product_id(line, ctx),
         "name": line.name,
         "product_uom_qty": to_float(line.quantity),
@@ -176,6 +176,9 @@ def _line_values(line: PlannedLine, index: int, ctx: OrderContext) -> dict[str, 
         "tax_ids": [[6, 0, tax_ids]],
         "sequence": (index + 1) * _SEQUENCE_STEP,
     }
+    if line.discount:
+        values["discount"] = to_float(line.discount)
+    return values
 
 
 def _product_id(line: PlannedLine, ctx: OrderContext) -> int:

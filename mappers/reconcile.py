@@ -30,18 +30,23 @@ from mappers.errors import MappingError
 from mappers.items import MoneyRow, applied_tax_percents, known_rates, money_rows, row_tax_rate
 from mappers.lines import (
     PRICE_DIGITS,
+    Charge,
+    DiscountStyle,
     LineRole,
     PlannedLine,
-    discount_lines,
+    apply_discounts,
+    charge_lines,
     order_shipping,
-    product_lines,
-    shipping_line,
     surcharge_lines,
 )
-from mappers.money import ROUND_GLOBALLY, odoo_totals
+from mappers.money import ROUND_GLOBALLY, ROUND_PER_LINE, odoo_totals
 from mappers.payload import ZERO, Payload, currency_decimals, quantize, required_amount, text
 
 ADJUSTMENT_NAME = "Rounding difference (Magento)"
+STYLE_PREFERENCE = {
+    ROUND_GLOBALLY: (DiscountStyle.PER_TAX, DiscountStyle.PER_LINE, DiscountStyle.ON_LINE),
+    ROUND_PER_LINE: (DiscountStyle.ON_LINE, DiscountStyle.PER_TAX, DiscountStyle.PER_LINE),
+}
 
 
 @dataclass(frozen=True)
@@ -67,32 +72,62 @@ def order_currency(order: Payload) -> str:
 def plan_lines(
     order: Payload, options: InstanceOptions, rounding_method: str, decimals: int | None = None
 ) -> LinePlan:
-    """The lines for ``order`` with the adjustment settled, predicted with ``rounding_method``."""
+    """The lines for ``order`` with the adjustment settled, predicted with ``rounding_method``.
+
+    When the order has discounts, each discount style is tried in the rounding method's order of
+    preference: the first that needs no adjustment wins, else the one with the smallest adjustment
+    within tolerance, else the first (a mismatch).
+    """
     places = currency_decimals(order_currency(order)) if decimals is None else decimals
     grand_total = quantize(required_amount(order, "grand_total"), places)
     inclusive = choose_inclusive(order, options, places)
-    lines = _lines(order, inclusive, places)
+    charges, label, extras = _parts(order, inclusive, places)
+    styles: tuple[DiscountStyle, ...] = STYLE_PREFERENCE[rounding_method]
+    if not any(charge.discount for charge in charges):
+        styles = styles[:1]  # nothing to discount: every style gives the same lines
+    plans: list[LinePlan] = []
+    for style in styles:
+        lines = apply_discounts(charges, label, style, places) + extras
+        plan = _settle(lines, inclusive, grand_total, options, rounding_method=rounding_method, places=places)
+        if not plan.mismatch and not plan.adjustment:
+            return plan
+        plans.append(plan)
+    settled = [plan for plan in plans if not plan.mismatch]
+    return min(settled, key=lambda plan: abs(plan.adjustment)) if settled else plans[0]
+
+
+def _settle(
+    lines: list[PlannedLine],
+    inclusive: bool,
+    grand_total: Decimal,
+    options: InstanceOptions,
+    *,
+    rounding_method: str,
+    places: int,
+) -> LinePlan:
+    """Predict the total; add the adjustment line when the difference is within tolerance."""
     predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
     difference = grand_total - predicted
     if not difference or abs(difference) > options.amount_tolerance:
         return LinePlan(tuple(lines), inclusive, grand_total, predicted, ZERO, bool(difference))
-    lines.append(
-        PlannedLine(LineRole.ADJUSTMENT, ADJUSTMENT_NAME, Decimal(1), quantize(difference, PRICE_DIGITS))
+    adjustment = PlannedLine(
+        LineRole.ADJUSTMENT, ADJUSTMENT_NAME, Decimal(1), quantize(difference, PRICE_DIGITS)
     )
+    lines = [*lines, adjustment]
     predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
     return LinePlan(tuple(lines), inclusive, grand_total, predicted, difference, predicted != grand_total)
 
 
-def _lines(order: Payload, inclusive: bool, decimals: int) -> list[PlannedLine]:
+def _parts(
+    order: Payload, inclusive: bool, places: int
+) -> tuple[list[Charge], str | None, list[PlannedLine]]:
+    """The charge lines with their discounts, the discount label, and the surcharge lines."""
     rows = money_rows(order)
     applied = applied_tax_percents(order)
     shipping = order_shipping(order, known_rates(rows, applied), applied)
-    lines = product_lines(rows, applied, inclusive)
-    if shipping is not None:
-        lines.append(shipping_line(shipping, inclusive))
-    lines += discount_lines(order, rows, applied, shipping, inclusive=inclusive, decimals=decimals)
-    lines += surcharge_lines(order, decimals)
-    return lines
+    charges = charge_lines(order, rows, applied, shipping, inclusive)
+    label = text(order, "discount_description") or text(order, "coupon_code")
+    return charges, label, surcharge_lines(order, places)
 
 
 def choose_inclusive(order: Payload, options: InstanceOptions, decimals: int) -> bool:
@@ -111,7 +146,8 @@ def choose_inclusive(order: Payload, options: InstanceOptions, decimals: int) ->
 
 
 def _predict(order: Payload, inclusive: bool, decimals: int) -> Decimal:
-    lines = _lines(order, inclusive, decimals)
+    charges, label, extras = _parts(order, inclusive, decimals)
+    lines = apply_discounts(charges, label, DiscountStyle.PER_TAX, decimals) + extras
     return odoo_totals([line.taxed_line() for line in lines], ROUND_GLOBALLY, decimals).total
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from config.settings import InstanceOptions
 from mappers import OrderContext, required_currency, required_products, required_taxes
-from mappers.money import ROUND_GLOBALLY
+from mappers.money import ROUND_GLOBALLY, TaxedLine, odoo_totals
 
 SYNCED_AT = datetime(2024, 5, 1, 10, 5, 30, tzinfo=UTC)
 SHIPPING_PRODUCT, DISCOUNT_PRODUCT, ADJUSTMENT_PRODUCT = 901, 902, 903
@@ -41,3 +42,18 @@ def resolved_context(
     }
     values.update(overrides)
     return OrderContext(**values)
+
+
+def odoo_total_of(values: dict[str, Any], ctx: OrderContext) -> Decimal:
+    """What Odoo computes from the create values alone (floats read back as Odoo stores them)."""
+    keys_by_id = {tax_id: key for key, tax_id in ctx.taxes.items()}
+    lines = [
+        TaxedLine(
+            Decimal(str(line["price_unit"])),
+            Decimal(str(line["product_uom_qty"])),
+            tuple(keys_by_id[tax_id] for tax_id in line["tax_ids"][0][2]),
+            Decimal(str(line.get("discount", 0))),
+        )
+        for _, _, line in values["order_line"]
+    ]
+    return odoo_totals(lines, ctx.rounding_method).total

@@ -12,7 +12,6 @@ import pytest
 from config.settings import InstanceOptions
 from mappers import (
     MappingError,
-    OrderContext,
     ProductKey,
     TaxKey,
     magento_order_to_odoo,
@@ -26,24 +25,11 @@ from tests.mappers.contexts import (
     ADJUSTMENT_PRODUCT,
     DISCOUNT_PRODUCT,
     SHIPPING_PRODUCT,
+    odoo_total_of,
     resolved_context,
 )
 
 D = Decimal
-
-
-def odoo_total_of(values: dict[str, Any], ctx: OrderContext) -> Decimal:
-    """What Odoo computes from the create values alone (floats read back as Odoo stores them)."""
-    keys_by_id = {tax_id: key for key, tax_id in ctx.taxes.items()}
-    lines = [
-        TaxedLine(
-            D(str(line["price_unit"])),
-            D(str(line["product_uom_qty"])),
-            tuple(keys_by_id[tax_id] for tax_id in line["tax_ids"][0][2]),
-        )
-        for _, _, line in values["order_line"]
-    ]
-    return odoo_totals(lines, ctx.rounding_method).total
 
 
 def lines_of(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -178,13 +164,25 @@ def test_a_one_cent_rounding_difference_gets_an_untaxed_adjustment_line() -> Non
     assert mapping.predicted_total == D("138.21") == odoo_total_of(mapping.values, ctx)
 
 
-def test_a_company_rounding_per_line_is_predicted_with_its_own_rule() -> None:
+def test_a_company_rounding_per_line_gets_the_discount_on_each_line() -> None:
+    # given the NYC order in an Odoo company that rounds taxes per line
     order = payloads.nyc_rule_discount_order()
     ctx = resolved_context(order, rounding_method=ROUND_PER_LINE)
     mapping = magento_order_to_odoo(order, ctx)
-    # per line: 4.44 + 7.10 + 0.88 − 1.15 = 11.27 as well, so the same cent is adjusted
-    assert mapping.adjustment == D("-0.01")
+    tee, pack, shipping = lines_of(mapping.values)
+    # then the 10 % is the lines' own discount, so each line is taxed on Magento's row base:
+    # 45.00 → 3.99, 72.00 → 6.39, shipping 9.95 → 0.88: 11.26 as in Magento, nothing to adjust
+    assert (tee["discount"], pack["discount"]) == (10.0, 10.0) and "discount" not in shipping
+    assert mapping.adjustment == 0
     assert odoo_total_of(mapping.values, ctx) == D("138.21")
+    # whereas one discount line would have added its own rounding: 4.44 + 7.10 + 0.88 − 1.15 = 11.27
+    lines = [
+        TaxedLine(D(25), D(2), (TaxKey(D("8.875"), False),)),
+        TaxedLine(D(80), D(1), (TaxKey(D("8.875"), False),)),
+        TaxedLine(D("9.95"), D(1), (TaxKey(D("8.875"), False),)),
+        TaxedLine(D(-13), D(1), (TaxKey(D("8.875"), False),)),
+    ]
+    assert odoo_totals(lines, ROUND_PER_LINE).tax == D("11.27")
 
 
 def test_a_difference_above_the_tolerance_is_flagged_not_hidden() -> None:
