@@ -3,15 +3,16 @@
 Conventions (one per store type, chosen per order by ``mappers.reconcile``):
 
 * **Tax-exclusive** (``inclusive=False``): ``price_unit`` = item ``price``, an excluded tax at the item's
-  percent. Discounts become one negative line per tax, excluding their tax part
-  (``discount_amount − discount_tax_compensation_amount``), so Odoo taxes the discounted base as Magento
-  does with "apply tax after discount". Shipping is ``shipping_amount`` with an excluded tax.
+  percent. Discounts exclude their tax part (``discount_amount − discount_tax_compensation_amount``) and
+  carry the tax of what they discount, so Odoo taxes the discounted base as Magento does with "apply
+  tax after discount". Shipping is ``shipping_amount`` with an excluded tax.
 * **Tax-inclusive** (``inclusive=True``): ``price_unit`` = item ``price_incl_tax``, an included tax.
-  Discount lines carry the gross discount: ``discount_amount`` when the order shows a
+  Discounts are gross: ``discount_amount`` when the order shows a
   ``discount_tax_compensation_amount`` (discounts were applied to tax-inclusive prices), otherwise the
   net discount grossed up with the rate. Shipping is ``shipping_incl_tax`` with an included tax.
 
-The row amount is ``price × qty_ordered`` and the row's discount is its ``discount_amount``; stores that
+How the discounts appear (negative lines per tax, per line, or the line's ``discount`` percent) is a
+:class:`DiscountStyle`. The row amount is ``price × qty_ordered`` and the row's discount is its ``discount_amount``; stores that
 report ``row_total`` net of discount therefore map the same way. Shipping's tax percent comes from
 ``item_applied_taxes`` (type ``shipping``), else from an item rate that reproduces ``shipping_tax_amount``
 to the cent, else from the amounts themselves. Zero shipping is skipped. Amounts from third-party totals

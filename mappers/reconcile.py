@@ -14,10 +14,11 @@ tax-inclusive or tax-exclusive. ``options.prices_include_tax`` fixes the convent
 The decision always predicts with ``round_globally`` so that it depends on the order alone: the taxes
 the resolver creates beforehand (``required_taxes``) are exactly the ones the mapping then uses.
 
-Then Odoo's total is predicted with the company's rounding method. A difference of at most
-``options.amount_tolerance`` becomes an untaxed adjustment line of exactly that difference, so Odoo's
-total equals ``grand_total`` to the cent; a larger one adds nothing and is reported as a mismatch for the
-caller to flag on the order and log.
+Then Odoo's total is predicted with the company's rounding method (``mappers.money``). A difference of
+at most ``options.amount_tolerance`` becomes an untaxed adjustment line of exactly that difference, so
+Odoo's total equals ``grand_total`` to the cent; a larger one adds nothing and is reported as a mismatch
+for the caller to flag on the order and log. Orders with discounts try the discount styles in the order
+the rounding method prefers and keep the first that needs no adjustment (``STYLE_PREFERENCE``).
 """
 
 from __future__ import annotations

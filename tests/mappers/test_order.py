@@ -390,3 +390,35 @@ def test_a_tiny_discount_whose_own_hidden_tax_rounds_to_zero_stays_gross() -> No
     # then the store-wide setting (seen on the jacket) still reads its discount as gross
     assert lines_of(mapping.values)[-1]["price_unit"] == -13.5
     assert mapping.adjustment == 0
+
+
+def test_a_fully_discounted_vat_order_discounts_each_line_so_odoo_lands_on_zero() -> None:
+    # given a 100 % coupon on a VAT-inclusive mug (10.12) and its shipping (4.60): grand_total 0
+    mug = payloads.item(
+        1, "MUG+LID 350", "Travel Mug + Lid 350 ml", 1, D("8.43"), product_id=110, tax_percent=20,
+        tax_amount=0, discount=D("10.12"), hidden_tax=D("1.69"), price_incl_tax=D("10.12"),
+        original_price=D("10.12"),
+    )  # fmt: skip
+    order = payloads.order(
+        29, "2000000029", [mug], shipping=D("3.83"), shipping_incl_tax=D("4.60"), currency="EUR",
+        base_currency="USD", rate=D("0.92"), coupon_code="FREE100", discount_description="FREE100",
+        grand_total=0, discount_amount=D("-14.72"), shipping_discount_amount=D("4.60"),
+        shipping_discount_tax_compensation_amount=D("0.77"),
+    )  # fmt: skip
+    ctx = resolved_context(order)
+    mapping = magento_order_to_odoo(order, ctx)
+    # then one discount line per line: each rounds like what it cancels, and the total is exactly 0
+    names = [line["name"] for line in lines_of(mapping.values)]
+    assert names[2:] == [
+        "Discount (FREE100): Travel Mug + Lid 350 ml",
+        "Discount (FREE100): Flat Rate - Fixed",
+    ]
+    assert mapping.adjustment == 0 and odoo_total_of(mapping.values, ctx) == 0
+    # whereas one discount line for both leaves Odoo's rounded bases at -0.01 (its zero-total branch)
+    incl = (TaxKey(D(20), True),)
+    one_line = [
+        TaxedLine(D("10.12"), D(1), incl),
+        TaxedLine(D("4.60"), D(1), incl),
+        TaxedLine(D("-14.72"), D(1), incl),
+    ]
+    assert odoo_totals(one_line, ROUND_GLOBALLY).total == D("-0.01")
