@@ -134,3 +134,17 @@ def test_round_per_line_rounds_each_line(odoo19: OdooSandboxHandle) -> None:
         assert _totals(conn, order) == (0.15, 0.03, 0.18)
     finally:
         odoo19.call("res.company", "write", [1], {"tax_calculation_rounding_method": "round_globally"})
+
+
+def test_order_currency_follows_the_pricelist_not_currency_id(odoo: OdooSandboxHandle) -> None:
+    conn = odoo.connection("xmlrpc")
+    currencies = conn.get_model("res.currency")
+    sar = currencies.search([("name", "=", "SAR")], context={"active_test": False})[0]
+    currencies.write([sar], {"active": True})
+    pricelist = conn.get_model("product.pricelist").create({"name": "Saudi", "currency_id": sar})
+    product = make_product(conn, odoo.version, "Dates", 30.0)
+    in_sar = make_order(odoo, conn, [{"product_id": product}], pricelist_id=pricelist)
+    ignored = make_order(odoo, conn, [{"product_id": product}], currency_id=sar)
+    orders = conn.get_model("sale.order")
+    assert orders.read(in_sar, ["currency_id"])["currency_id"][1] == "SAR"
+    assert orders.read(ignored, ["currency_id"])["currency_id"][1] == "USD"
