@@ -1,0 +1,51 @@
+"""The module's outbox: rows written by Odoo buttons are claimed once, then marked done or failed."""
+
+from __future__ import annotations
+
+from connector_worker.odoo import OdooGateway
+from connector_worker.odoo.outbox import MAX_ERROR_CHARS
+from tests.connector_worker.odoo.conftest import Catalog, order_vals, rpc_calls, unique
+from tests.support.odoo_sandbox import OdooSandboxHandle
+
+
+def test_claimed_rows_are_not_claimed_again_and_their_outcome_is_recorded(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle, catalog: Catalog
+) -> None:
+    orders = [gateway.create_order(order_vals(catalog, unique("out")))["id"] for _ in range(2)]
+    for order_id in orders:  # a user pressing "Pull from Magento" in Odoo
+        sandbox.call("sale.order", "action_magento_pull", [order_id])
+    with rpc_calls(gateway, sandbox, 1):
+        claimed = [row for row in gateway.claim_outbox(limit=200) if row["sale_order_id"] in orders]
+    assert sorted(row["sale_order_id"] for row in claimed) == sorted(orders)
+    row = claimed[0]
+    assert set(row) == {
+        "id",
+        "instance_id",
+        "instance_name",
+        "sale_order_id",
+        "event",
+        "trigger",
+        "payload",
+        "attempts",
+    }
+    assert (row["event"], row["trigger"], row["attempts"]) == ("pull", "button", 1)
+    assert not [again for again in gateway.claim_outbox(limit=200) if again["sale_order_id"] in orders]
+
+    done, failed = claimed[0]["id"], claimed[1]["id"]
+    with rpc_calls(gateway, sandbox, 1):
+        gateway.outbox_done([done])
+    with rpc_calls(gateway, sandbox, 1):
+        gateway.outbox_failed([failed], "Magento said no: " + "x" * 5000)
+    rows = {
+        r["id"]: r
+        for r in sandbox.read("magento.outbox", [("id", "in", [done, failed])], ["state", "last_error"])
+    }
+    assert rows[done]["state"] == "done" and rows[done]["last_error"] is False
+    assert rows[failed]["state"] == "failed"
+    assert (
+        rows[failed]["last_error"].startswith("Magento said no: ")
+        and len(rows[failed]["last_error"]) == MAX_ERROR_CHARS
+    )
+    with rpc_calls(gateway, sandbox, 0):
+        gateway.outbox_done([])
+        gateway.outbox_failed([], "nothing")
