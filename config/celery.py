@@ -41,9 +41,11 @@ class CeleryTuning:
     # How often every worker sweeps for expired unacked messages (kombu 5.7, throttle forced to 1, §1).
     unacked_restore_interval_seconds: float = 5.0
     # Soft limit raises SoftTimeLimitExceeded in the task (retried as transient); the hard limit kills it.
-    # Both stay under the visibility timeout, so a healthy task is never redelivered while it runs.
-    soft_time_limit_seconds: int = 25
-    time_limit_seconds: int = 28
+    # Both stay under the visibility timeout with a margin for the fetch-to-start delay (a worker-lost
+    # retry waits ~1 s as an ETA), so a healthy task is never redelivered while it runs. Each task is one
+    # order or one page: work that needs longer must be split, not given a longer limit.
+    soft_time_limit_seconds: int = 22
+    time_limit_seconds: int = 25
     # Countdown Celery uses when it re-sends a task whose worker process died (task_retry_on_worker_lost).
     # It is a real ETA held by a worker, so it must stay far below the visibility timeout (§1, Experiment C).
     worker_lost_retry_delay_seconds: float = 1.0
@@ -75,7 +77,10 @@ class CeleryTuning:
             (vt >= 2, "visibility_timeout_seconds must be at least 2"),
             (self.unacked_restore_interval_seconds > 0, "unacked_restore_interval_seconds must be > 0"),
             (0 < self.soft_time_limit_seconds < self.time_limit_seconds, "need 0 < soft < hard time limit"),
-            (self.time_limit_seconds < vt, "time_limit_seconds must be below visibility_timeout_seconds"),
+            (
+                self.time_limit_seconds + self.worker_lost_retry_delay_seconds < vt,
+                "time_limit_seconds + worker_lost_retry_delay_seconds must be below visibility_timeout_seconds",
+            ),
             (
                 0 <= self.worker_lost_retry_delay_seconds < vt / 2,
                 "worker_lost_retry_delay_seconds must be below half the visibility timeout",
@@ -204,8 +209,11 @@ def celery_config(settings: Settings, tuning: CeleryTuning) -> dict[str, Any]:
         # A task still running when its connection drops was already requeued by kombu; kill our copy so
         # two do not run side by side (§1 E).
         "worker_cancel_long_running_tasks_on_connection_loss": True,
-        # With REMAP_SIGTERM=SIGQUIT (docker/compose), a stop requeues running tasks after this grace.
+        # With REMAP_SIGTERM=SIGQUIT (docker/compose), a stop requeues running tasks after this grace
+        # instead of waiting for them; keep the container's stop grace period above it (§1 D).
         "worker_soft_shutdown_timeout": 10.0,
+        # Also when idle: a worker-lost retry is an ETA message held by the worker, and the docs warn that
+        # a cold shutdown without soft shutdown may not restore ETA messages.
         "worker_enable_soft_shutdown_on_idle": True,
         # --- routing: https://docs.celeryq.dev/en/stable/userguide/routing.html
         # Declared so a worker started without -Q consumes every queue; unknown tasks go to the bulk lane,

@@ -207,6 +207,7 @@ def _write_dead_letter(
         return  # the same failure signalled twice (hard time limit): already written
     log.error(
         "task_dead_lettered",
+        task_id=letter.task_id,
         dlq_id=entry_id,
         reason=letter.reason,
         attempts=len(letter.attempts),

@@ -27,7 +27,17 @@ def _store(settings: Settings) -> DeadLetterStore:
     return DeadLetterStore(client, RedisKeys.from_settings(settings))
 
 
-@click.group("dlq")
+class _RedisErrorsAsMessages(click.Group):
+    """An unreachable Redis is one clear line for an operator, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except redis.RedisError as exc:
+            raise click.ClickException(f"Redis: {exc}") from exc
+
+
+@click.group("dlq", cls=_RedisErrorsAsMessages)
 def dlq() -> None:
     """Inspect, replay or drop dead-lettered tasks."""
 

@@ -26,6 +26,7 @@ from connector_worker.dlq import DeadLetter, DeadLetterStore
 from connector_worker.redis_keys import RedisKeys
 from tests.support.celery_worker import (
     TEST_TUNING,
+    CeleryProcess,
     celery_env,
     start_beat,
     start_worker,
@@ -41,6 +42,7 @@ class Stack:
     app: Celery
     client: redis.Redis
     keys: RedisKeys
+    worker: CeleryProcess
 
     def send(self, **kwargs: Any) -> tuple[str, str]:
         """Send test.record with a fresh run key; returns (task id, run key)."""
@@ -73,7 +75,7 @@ def stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     try:
         worker.wait_ready()
         beat.wait_ready()
-        yield Stack(app, client, RedisKeys(prefix))
+        yield Stack(app, client, RedisKeys(prefix), worker)
     finally:
         beat.stop()
         worker.stop()
@@ -135,6 +137,12 @@ def test_permanent_error_goes_to_the_dlq_at_once(stack: Stack) -> None:
     # and exactly one entry was written
     time.sleep(0.5)
     assert len(stack.dead_letters_of(task_id)) == 1
+    # and the worker's log line about it carries the task's context
+    lines = [json.loads(line) for line in stack.worker.log_text().splitlines() if line.startswith("{")]
+    [logged] = [
+        line for line in lines if line["event"] == "task_dead_lettered" and line.get("task_id") == task_id
+    ]
+    assert (logged["instance"], logged["order_id"], logged["level"]) == ("shop", 42, "error")
 
 
 def test_unexpected_exception_is_dead_lettered_at_once(stack: Stack) -> None:

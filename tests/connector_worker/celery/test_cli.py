@@ -197,3 +197,11 @@ def test_flower_starts_on_the_app(redis_url: str, key_prefix: str) -> None:
         os.killpg(flower.pid, signal.SIGTERM)
         flower.wait(timeout=15)
         worker.stop()
+
+
+def test_dlq_says_plainly_when_redis_is_unreachable() -> None:
+    port = _free_port()  # nothing listens there
+    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "CONNECTOR_CONFIG": ""}
+    result = CliRunner().invoke(cli, ["dlq", "list"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Redis: ") and "Traceback" not in result.output
