@@ -14,11 +14,13 @@ from connector_worker.magento.errors import (
 from connector_worker.magento.parsing import format_magento_datetime, parse_magento_datetime
 from connector_worker.magento.retry import NO_RETRY, RetryPolicy
 from connector_worker.magento.search import MAX_PAGE_SIZE, Filter, SearchCriteria, SearchPage
+from connector_worker.magento.transport import Exchange
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "NO_RETRY",
     "PRODUCT_NOT_FOUND",
+    "Exchange",
     "Filter",
     "MagentoAuthenticationError",
     "MagentoCall",

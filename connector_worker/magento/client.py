@@ -30,7 +30,7 @@ from connector_worker.magento.answers import (
 from connector_worker.magento.errors import MagentoCall, MagentoNotFoundError, make_error
 from connector_worker.magento.retry import RetryPolicy
 from connector_worker.magento.search import Filter, SearchCriteria, SearchPage
-from connector_worker.magento.transport import MagentoTransport
+from connector_worker.magento.transport import Exchange, MagentoTransport
 
 Quantity = int | Decimal
 # Magento's own text for ProductRepository::get on an unknown SKU, reused when the lookup goes via search.
@@ -69,9 +69,12 @@ class MagentoClient:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
         self.instance = instance
-        self.transport = MagentoTransport(instance, session=session, retry=retry, sleep=sleep)
+        self.transport = MagentoTransport(
+            instance, session=session, retry=retry, sleep=sleep, on_exchange=on_exchange
+        )
         self._page_size = instance.options.page_size
 
     @property

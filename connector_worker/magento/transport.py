@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import quote
@@ -43,6 +44,23 @@ _READ_CHUNK_BYTES = 64 * 1024
 _POOL_SIZE = 10  # one worker process rarely has more than a few calls to one store in flight
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One answered request, as sent and received; given to an ``on_exchange`` observer.
+
+    The request headers include the credentials: an observer must not log them as they are.
+    """
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    request_body: bytes | None
+    status: int
+    response_headers: Mapping[str, str]
+    response_body: bytes
+    duration_seconds: float
+
+
 class MagentoTransport:
     """Sends requests to ``<base_url>/rest/<store_code>/V1`` and returns parsed JSON, or raises."""
 
@@ -53,8 +71,10 @@ class MagentoTransport:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
         self.instance = instance
+        self._on_exchange = on_exchange
         self.root = f"{instance.base_url}/rest/{instance.store_code}/V1"
         self._timeout = (instance.options.connect_timeout_seconds, instance.options.read_timeout_seconds)
         self._retry = retry or RetryPolicy()
@@ -184,6 +204,8 @@ class MagentoTransport:
             self._log(method, path, None, started, error=type(error).__name__)
             raise error from exc
         self._log(method, path, response.status_code, started)
+        if self._on_exchange is not None:
+            self._on_exchange(_exchange_record(response, data, raw, time.monotonic() - started))
         return _interpret(method, path, response, raw, idempotent)
 
     def _log(self, method: str, path: str, status: int | None, started: float, **extra: Any) -> None:
@@ -221,6 +243,27 @@ def _secret_values(instance: InstanceConfig) -> list[str]:
         for value in instance.auth.__dict__.values()
         if hasattr(value, "get_secret_value")
     ]
+
+
+def _exchange_record(
+    response: requests.Response, sent: bytes | None, raw: bytes, duration: float
+) -> Exchange:
+    request = response.request
+    return Exchange(
+        method=str(request.method),
+        url=str(request.url),
+        request_headers={name: _text(value) for name, value in request.headers.items()},
+        request_body=sent,
+        status=response.status_code,
+        response_headers=dict(response.headers),
+        response_body=raw,
+        duration_seconds=duration,
+    )
+
+
+def _text(value: str | bytes) -> str:
+    """A header value as text (requests-oauthlib leaves the Authorization header as UTF-8 bytes)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def _read_body(response: requests.Response, deadline: float) -> bytes:
@@ -285,4 +328,4 @@ def _interpret(method: str, path: str, response: requests.Response, raw: bytes, 
     )
 
 
-__all__ = ["ADMIN_TOKEN_PATH", "BearerToken", "MagentoTransport"]
+__all__ = ["ADMIN_TOKEN_PATH", "BearerToken", "Exchange", "MagentoTransport"]
