@@ -1,4 +1,4 @@
-"""A pure model of how Odoo 19 totals a sale order, so the mapper can predict Odoo's total to the cent.
+"""A pure model of how Odoo totals a sale order, so the mapper can predict Odoo's total to the cent.
 
 It mirrors ``account.tax``'s ``_add_tax_details_in_base_line`` → ``_round_base_lines_tax_details`` →
 ``_get_tax_totals_summary`` for percent taxes (price-included and price-excluded, several per line), a
@@ -12,11 +12,18 @@ percentage ``discount`` on the line, and both company rounding methods:
   taxes ("included" mode, so ten lines of 9.99 tax included make 99.90 exactly). A group whose unrounded
   total is exactly zero keeps the sum of the per-line rounded bases (Odoo returns early there).
 
+That is Odoo 19 (``_round_tax_details_base_lines``, "mixed" mode). Earlier versions differ only in how
+``round_globally`` rounds the untaxed amount (``version``): 18 always takes the rounded sum of the
+unrounded bases (so one line of 20.79 with 20 % included shows 17.33 + 3.47 = 20.80), and 17 rounds lines
+whose taxes are all price-included as ``round_per_line`` does and sums the rounded line bases
+(odoo/odoo#169960; #191983 shows both: 2 × JPY 13,582 at 10 % included is 24,694 + 2,470 on 17 and
+24,695 + 2,469 on 18).
+
 Intermediates are exact fractions and rounding is half away from zero on the exact value: Odoo computes
 in floats, and ``float_round``'s epsilon correction exists precisely so that values meant to be ties round
 as ties; exact arithmetic is what those floats approximate (``229 / 1.15`` has no finite decimal form, and
-a zero total must be exactly zero to take Odoo's zero-total branch). Not modelled (the connector never sends them): fixed and division taxes,
-``include_base_amount``, cash rounding, early-payment discounts, reverse charge. The reference's worked
+a zero total must be exactly zero to take Odoo's zero-total branch). Not modelled (the connector never
+sends them): fixed and division taxes, ``include_base_amount``, cash rounding, early-payment discounts, reverse charge. The reference's worked
 examples from a genuine Odoo 19 are tests of this module.
 """
 
@@ -33,6 +40,7 @@ from mappers.payload import ZERO
 ROUND_GLOBALLY = "round_globally"
 ROUND_PER_LINE = "round_per_line"
 ROUNDING_METHODS = (ROUND_GLOBALLY, ROUND_PER_LINE)
+ODOO_VERSION = 19  # the rounding modelled by default (reference odoo.md §7 is a genuine 19.0)
 _HUNDRED = Fraction(100)
 _NOTHING = Fraction(0)
 
@@ -82,15 +90,19 @@ class _LineDetails:
         return self.raw_excluded + sum(self.raw_taxes.values(), _NOTHING)
 
 
-def odoo_totals(lines: Sequence[TaxedLine], rounding_method: str, decimals: int = 2) -> OdooTotals:
-    """Predict the order totals Odoo computes for ``lines`` in a currency with ``decimals`` places."""
+def odoo_totals(
+    lines: Sequence[TaxedLine], rounding_method: str, decimals: int = 2, *, version: int = ODOO_VERSION
+) -> OdooTotals:
+    """Predict the totals Odoo ``version`` computes for ``lines`` in a currency with ``decimals`` places."""
     if rounding_method not in ROUNDING_METHODS:
         raise ValueError(f"rounding_method must be one of {ROUNDING_METHODS}, not {rounding_method!r}")
     per_line = rounding_method == ROUND_PER_LINE
-    details = [_line_details(line, per_line, decimals) for line in lines]
+    details = [
+        _line_details(line, per_line or _rounded_like_per_line(line, version), decimals) for line in lines
+    ]
     tax_by_key = _round_taxes(details, decimals)
     tax = sum(tax_by_key.values(), _NOTHING)
-    untaxed = _round_untaxed(details, tax, decimals)
+    untaxed = _round_untaxed(details, tax, decimals, version)
     return OdooTotals(
         untaxed=_decimal(untaxed, decimals),
         tax=_decimal(tax, decimals),
@@ -145,9 +157,18 @@ def _round_taxes(details: Sequence[_LineDetails], decimals: int) -> dict[TaxKey,
     return totals
 
 
-def _round_untaxed(details: Sequence[_LineDetails], tax: Fraction, decimals: int) -> Fraction:
-    """Odoo 19's ``_round_tax_details_base_lines`` in its default "mixed" mode."""
+def _rounded_like_per_line(line: TaxedLine, version: int) -> bool:
+    """Odoo 17 rounds a line whose taxes are all price-included per line, even under round_globally."""
+    return version <= 17 and bool(line.taxes) and all(tax.price_include for tax in line.taxes)
+
+
+def _round_untaxed(details: Sequence[_LineDetails], tax: Fraction, decimals: int, version: int) -> Fraction:
+    """Odoo 19's ``_round_tax_details_base_lines`` in its default "mixed" mode (see the module docstring)."""
     rounded_bases = sum((round_half_up(line.raw_excluded, decimals) for line in details), _NOTHING)
+    if version <= 17:
+        return rounded_bases
+    if version == 18:
+        return round_half_up(sum((line.raw_excluded for line in details), _NOTHING), decimals)
     included_mode = all(
         key.price_include for line in details for key, amount in line.taxes.items() if amount != 0
     )

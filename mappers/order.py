@@ -19,7 +19,7 @@ from config.settings import InstanceOptions
 from mappers.errors import MappingError
 from mappers.items import ProductKey, money_rows
 from mappers.lines import LineRole, PlannedLine
-from mappers.money import ROUND_GLOBALLY, TaxKey
+from mappers.money import ODOO_VERSION, ROUND_GLOBALLY, TaxKey
 from mappers.payload import (
     Payload,
     currency_decimals,
@@ -63,6 +63,7 @@ class OrderContext:
     synced_at: datetime  # the sync time, passed in (mappers never read the clock)
     instance_name: str = ""  # shown in the order's Source Document
     currency_decimals: int | None = None  # the Odoo currency's decimals (default: ISO 4217)
+    odoo_version: int = ODOO_VERSION  # major version: 17 and 18 round tax-included totals differently
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def magento_order_to_odoo(order: Payload, ctx: OrderContext) -> OrderMapping:
             f"(without one Odoo would put the order in {ctx.company_currency})",
         )
     decimals = ctx.currency_decimals if ctx.currency_decimals is not None else currency_decimals(currency)
-    plan = plan_lines(order, ctx.options, ctx.rounding_method, decimals)
+    plan = plan_lines(order, ctx.options, ctx.rounding_method, decimals, version=ctx.odoo_version)
     values: dict[str, Any] = {
         "partner_id": ctx.partner_id,
         "partner_invoice_id": ctx.partner_invoice_id,

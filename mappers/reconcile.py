@@ -11,7 +11,7 @@ tax-inclusive or tax-exclusive. ``options.prices_include_tax`` fixes the convent
 3. otherwise (no vote, or the vote does not add up) the convention whose prediction is closer wins, the
    vote breaking ties, then tax-exclusive (Magento's default).
 
-The decision always predicts with ``round_globally`` so that it depends on the order alone: the taxes
+The decision always predicts with ``round_globally`` on Odoo 19 so that it depends on the order alone: the taxes
 the resolver creates beforehand (``required_taxes``) are exactly the ones the mapping then uses.
 
 Then Odoo's total is predicted with the company's rounding method (``mappers.money``). A difference of
@@ -40,7 +40,7 @@ from mappers.lines import (
     order_shipping,
     surcharge_lines,
 )
-from mappers.money import ROUND_GLOBALLY, ROUND_PER_LINE, odoo_totals
+from mappers.money import ODOO_VERSION, ROUND_GLOBALLY, ROUND_PER_LINE, odoo_totals
 from mappers.payload import ZERO, Payload, currency_decimals, quantize, required_amount, text
 
 ADJUSTMENT_NAME = "Rounding difference (Magento)"
@@ -62,6 +62,20 @@ class LinePlan:
     mismatch: bool  # the difference exceeded the tolerance: no adjustment, flag the order
 
 
+@dataclass(frozen=True)
+class Rounding:
+    """How the target Odoo rounds: company method, currency decimals, Odoo major version."""
+
+    method: str
+    decimals: int
+    version: int
+
+    def total(self, lines: list[PlannedLine]) -> Decimal:
+        """Odoo's ``amount_total`` for ``lines``."""
+        taxed = [line.taxed_line() for line in lines]
+        return odoo_totals(taxed, self.method, self.decimals, version=self.version).total
+
+
 def order_currency(order: Payload) -> str:
     """``order_currency_code``, falling back on the base currency as single-currency stores allow."""
     code = text(order, "order_currency_code") or text(order, "base_currency_code")
@@ -71,9 +85,14 @@ def order_currency(order: Payload) -> str:
 
 
 def plan_lines(
-    order: Payload, options: InstanceOptions, rounding_method: str, decimals: int | None = None
+    order: Payload,
+    options: InstanceOptions,
+    rounding_method: str,
+    decimals: int | None = None,
+    *,
+    version: int = ODOO_VERSION,
 ) -> LinePlan:
-    """The lines for ``order`` with the adjustment settled, predicted with ``rounding_method``.
+    """The lines for ``order``, the adjustment settled as Odoo ``version`` totals with ``rounding_method``.
 
     When the order has discounts, each discount style is tried in the rounding method's order of
     preference: the first that needs no adjustment wins, else the one with the smallest adjustment
@@ -89,7 +108,7 @@ def plan_lines(
     plans: list[LinePlan] = []
     for style in styles:
         lines = apply_discounts(charges, label, style, places) + extras
-        plan = _settle(lines, inclusive, grand_total, options, rounding_method=rounding_method, places=places)
+        plan = _settle(lines, inclusive, grand_total, options, Rounding(rounding_method, places, version))
         if not plan.mismatch and not plan.adjustment:
             return plan
         plans.append(plan)
@@ -102,12 +121,10 @@ def _settle(
     inclusive: bool,
     grand_total: Decimal,
     options: InstanceOptions,
-    *,
-    rounding_method: str,
-    places: int,
+    rounding: Rounding,
 ) -> LinePlan:
     """Predict the total; add the adjustment line when the difference is within tolerance."""
-    predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
+    predicted = rounding.total(lines)
     difference = grand_total - predicted
     if not difference or abs(difference) > options.amount_tolerance:
         return LinePlan(tuple(lines), inclusive, grand_total, predicted, ZERO, bool(difference))
@@ -115,7 +132,7 @@ def _settle(
         LineRole.ADJUSTMENT, ADJUSTMENT_NAME, Decimal(1), quantize(difference, PRICE_DIGITS)
     )
     lines = [*lines, adjustment]
-    predicted = odoo_totals([line.taxed_line() for line in lines], rounding_method, places).total
+    predicted = rounding.total(lines)
     return LinePlan(tuple(lines), inclusive, grand_total, predicted, difference, predicted != grand_total)
 
 

@@ -56,4 +56,4 @@ def odoo_total_of(values: dict[str, Any], ctx: OrderContext) -> Decimal:
         )
         for _, _, line in values["order_line"]
     ]
-    return odoo_totals(lines, ctx.rounding_method).total
+    return odoo_totals(lines, ctx.rounding_method, version=ctx.odoo_version).total

@@ -148,3 +148,34 @@ def test_round_half_up_rounds_ties_away_from_zero() -> None:
 def test_tax_label_reads_as_the_rate() -> None:
     assert EXCL_8_25.label == "8.25 % (excluded)"
     assert TaxKey(D("20.0000"), True).label == "20 % (included)"
+
+
+# Odoo 17 and 18 round tax-included totals differently under round_globally.
+
+
+def test_a_tax_included_tie_keeps_the_gross_price_on_19_and_17_but_not_18() -> None:
+    # given one line of 20.79 with 20 % included: base 17.325 and tax 3.465, both exact ties
+    lines = [TaxedLine(D("20.79"), D(1), (TaxKey(D(20), True),))]
+    # then 19 rounds the tax-included total (20.79) and gives the base what the tax leaves
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY)) == totals("17.32", "3.47", "20.79")
+    # 18 rounds base and tax on their own: 17.33 + 3.47
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=18)) == totals("17.33", "3.47", "20.80")
+    # 17 rounds a tax-included line per line: tax round(3.465) = 3.47, base 20.79 − 3.47
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=17)) == totals("17.32", "3.47", "20.79")
+
+
+def test_versions_on_odoo_s_own_examples() -> None:
+    # two lines of 21.53 at 21 % included: 18's docstring 35.59 + 7.47, 17's (odoo/odoo#169960) 35.58 + 7.48
+    lines = [TaxedLine(D("21.53"), D(1), (INCL_21,))] * 2
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=18)) == totals("35.59", "7.47", "43.06")
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=17)) == totals("35.58", "7.48", "43.06")
+    # JPY 2 × 13,582 at 10 % included (odoo/odoo#191983): 17 shows 24,694 + 2,470, 18 24,695 + 2,469
+    yen = [TaxedLine(D(13582), D(1), (TaxKey(D(10), True),))] * 2
+    assert amounts(odoo_totals(yen, ROUND_GLOBALLY, 0, version=17)) == totals("24694", "2470", "27164")
+    assert amounts(odoo_totals(yen, ROUND_GLOBALLY, 0, version=18)) == totals("24695", "2469", "27164")
+
+
+def test_versions_agree_on_excluded_taxes() -> None:
+    lines = [TaxedLine(D("52.00"), D(2), (EXCL_8_25,)), TaxedLine(D("5.00"), D(1))]
+    for version in (17, 18, 19):
+        assert odoo_totals(lines, ROUND_GLOBALLY, version=version).total == D("117.58")
