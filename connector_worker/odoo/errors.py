@@ -10,7 +10,7 @@ import re
 import xml.parsers.expat
 import xmlrpc.client
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from odoolib.tools import AuthenticationError as OdoolibAuthenticationError
@@ -307,3 +307,12 @@ def error_from_fault(fault: OdooFault, label: str) -> ConnectorError:
     if short in _REJECTED_NAMES:
         return OdooRejectedError(message, fault)
     return OdooServerError(message, fault)
+
+
+def reraise(error: ConnectorError, exc: BaseException) -> NoReturn:
+    """Raise ``error`` for ``exc``: socket-level causes stay chained for debugging, server payloads do not
+    (Odoo tracebacks, and odoolib messages that echo the request data, may hold personal data).
+    """
+    if isinstance(exc, OSError | httpx.TransportError | RequestNotSentError | http.client.HTTPException):
+        raise error from exc
+    raise error from None

@@ -316,3 +316,15 @@ def test_httpx_read_timeout_applies(wire: Wire, base_url: str, client: SharedHtt
     wire.mode = "slow"
     with pytest.raises(httpx.ReadTimeout):
         JsonRpcConnector(base_url, client).send("object", "execute_kw")
+
+
+def test_a_forked_child_gets_its_own_connections(
+    monkeypatch: pytest.MonkeyPatch, transports: XmlRpcTransports, client: SharedHttpClient
+) -> None:
+    parent_transport, parent_client = transports.current(), client.client
+    assert transports.current() is parent_transport and client.client is parent_client
+    monkeypatch.setattr("os.getpid", lambda: -1)  # as in a Celery prefork child
+    assert transports.current() is not parent_transport
+    assert client.client is not parent_client
+    assert not parent_client.is_closed  # the parent's sockets are the parent's to close
+    parent_client.close()
