@@ -23,6 +23,7 @@ from connector_worker.errors import (
 from connector_worker.log import configure_logging
 from connector_worker.magento import MagentoClient, MagentoMalformedResponseError, RetryPolicy, SearchCriteria
 from tests.connector_worker.magento.scripted_server import Answer, Script, scripted_server
+from tests.support.magento_contract import validate_response
 
 FAST = RetryPolicy(attempts=3, initial_wait_seconds=0.01, max_wait_seconds=0.02, jitter_seconds=0.0)
 ORDER = {"entity_id": 5, "grand_total": 10.5, "updated_at": "2024-05-01 10:00:00", "items": []}
@@ -276,3 +277,40 @@ def test_requests_are_logged_at_debug_without_secrets_or_query(client: MagentoCl
     text = stream.getvalue()
     assert "bearer-token-xyz" not in text
     assert "jane@example.com" not in text
+
+
+def test_real_world_nulls_and_object_parameters_are_accepted(client: MagentoClient, script: Script) -> None:
+    # reference §7: what real stores send where the spec says "required" or "list"
+    real_order = {
+        **ORDER,
+        "base_grand_total": 10.5,
+        "customer_email": "guest@example.com",
+        "billing_address": {
+            "address_type": "billing",
+            "city": "X",
+            "country_id": "DE",
+            "firstname": "A",
+            "lastname": "B",
+            "postcode": None,
+            "telephone": None,
+        },
+        "payment": {
+            "account_status": None,
+            "cc_last4": None,
+            "method": "checkmo",
+            "additional_information": ["95544", None, None, "0"],
+        },
+        "extension_attributes": {"payment_additional_info": [{"key": "method_title", "value": "null"}]},
+    }
+    validate_response("GET", "/rest/default/V1/orders/5", status=200, body=json.dumps(real_order).encode())
+    script.answers.append(Answer.json(200, real_order))
+    order = client.get_order(5)
+    assert order["payment"]["cc_last4"] is None
+    assert order["payment"]["additional_information"] == ["95544", None, None, "0"]
+    assert order["billing_address"]["postcode"] is None
+    # and an error whose parameters are an object, as Magento sends for named placeholders
+    refusal = {"message": "%fieldName is a required field.", "parameters": {"fieldName": "searchCriteria"}}
+    validate_response("GET", "/rest/default/V1/orders", status=400, body=json.dumps(refusal).encode())
+    script.answers.append(Answer.json(400, refusal))
+    with pytest.raises(RemoteRejectedError, match=r"^searchCriteria is a required field\.$"):
+        client.search_orders(SearchCriteria())
