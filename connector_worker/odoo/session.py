@@ -89,26 +89,17 @@ def _detect_version(
     """``GET /web/version`` (18+, not deprecated); Odoo 17 has no such route, so a 404 falls back to
     ``common.version``, which is also used when a classic RPC protocol is forced.
     """
-    label = "common.version"
-    try:
+
+    def version_info() -> Any:
         if requested == "jsonrpc":
-            info = JsonRpcConnector(base_url, http).send("common", "version")
-        elif requested == "xmlrpc":
-            info = XmlRpcConnector(base_url, transports).send("common", "version")
-        else:
-            label = "web.version"
+            return JsonRpcConnector(base_url, http).send("common", "version")
+        if requested != "xmlrpc":
             response = http.client.get(f"{base_url}/web/version")
-            if response.status_code == 404:
-                label = "common.version"
-                info = XmlRpcConnector(base_url, transports).send("common", "version")
-            else:
-                info = response_json(response)
-    except Exception as exc:
-        error = classify(exc, label=label, read_only=True)
-        if error is None:
-            raise
-        reraise(error, exc)
-    return _major_version(info)
+            if response.status_code != 404:
+                return response_json(response)
+        return XmlRpcConnector(base_url, transports).send("common", "version")
+
+    return _major_version(_logged_call(version_info, "version"))
 
 
 def _major_version(info: Any) -> int:

@@ -91,6 +91,10 @@ class _TimedHTTPSConnection(_TimedConnectionMixin, http.client.HTTPSConnection):
 def _peer_closed(sock: socket.socket) -> bool:
     """An idle keep-alive socket that is readable was closed by the server (or holds garbage): drop it."""
     try:
+        if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
         return True
