@@ -119,3 +119,19 @@ def test_order_status_reads_many_orders_in_one_call(
         "amount_total",
     }
     assert rows[0]["invoice_status"] == "to invoice" and rows[0]["invoice_ids"] == []
+
+
+def test_delivery_status_follows_the_picking(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle, catalog: Catalog
+) -> None:
+    order_id = gateway.create_order(order_vals(catalog, unique("ship")))["id"]
+    gateway.confirm_order(order_id)
+    assert gateway.order_status([order_id])[0]["delivery_status"] == "pending"
+    # The warehouse validates the delivery in Odoo (reference odoo.md §7.10).
+    [picking] = sandbox.read("stock.picking", [("sale_id", "=", order_id)], ["move_ids"])
+    for move in sandbox.read("stock.move", [("id", "in", picking["move_ids"])], ["product_uom_qty"]):
+        sandbox.call(
+            "stock.move", "write", [move["id"]], {"quantity": move["product_uom_qty"], "picked": True}
+        )
+    sandbox.call("stock.picking", "button_validate", [picking["id"]])
+    assert gateway.order_status([order_id])[0]["delivery_status"] == "full"
