@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -179,6 +180,9 @@ class Settings(_Strict):
     def secret_values(self) -> list[str]:
         """Every secret in the configuration, so the log redactor can scrub them from free text."""
         found: list[str] = []
+        redis_password = urlsplit(self.redis_url).password
+        if redis_password:
+            found.append(redis_password)
         for secret in (self.odoo.password, self.odoo.api_key):
             if secret is not None:
                 found.append(secret.get_secret_value())

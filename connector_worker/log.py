@@ -45,7 +45,7 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         rf'\1"{REDACTED}"',
     ),
     (re.compile(r"(?i)\bsha256=[0-9a-f]{16,}"), f"sha256={REDACTED}"),
-    (re.compile(r"(?i)(https?://[^:/\s]+:)[^@/\s]+@"), rf"\1{REDACTED}@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@/\s]+@"), rf"\1{REDACTED}@"),
 )
 
 _known_secrets: set[str] = set()

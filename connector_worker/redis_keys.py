@@ -45,6 +45,11 @@ WEBHOOK_DEDUP_TTL_SECONDS = 24 * 3600
 # loudly (Odoo MissingError) rather than silently, so the cache is dropped and re-read then.
 ID_CACHE_TTL_SECONDS = 3600
 
+# --- Synced markers (entity_id -> updated_at last synced) -------------------------------------------------
+# A week: the pull's overlap re-reads recent orders every run, and the marker makes that re-read free. An
+# expired marker only costs one idempotent re-sync.
+ORDER_SYNCED_TTL_SECONDS = 7 * 24 * 3600
+
 # --- Watermarks ---------------------------------------------------------------------------------------------
 # No TTL: a lost watermark means a full re-pull (safe but slow), so it lives as long as Redis does.
 
@@ -97,6 +102,10 @@ class RedisKeys:
         """Dedup key of one webhook event: the same order at the same ``updated_at`` is the same event."""
         return f"{self.prefix}dedup:webhook:{instance}:{entity_id}:{updated_at}"
 
+    def webhook_request(self, instance: str, request_id: str) -> str:
+        """Dedup key of one Adobe Commerce delivery, by its ``x-adobe-commerce-request-id``."""
+        return f"{self.prefix}dedup:webhook-request:{instance}:{request_id}"
+
     def watermark(self, instance: str, stream: str = "orders") -> str:
         """High-water mark of the periodic pull of ``stream`` for ``instance``."""
         return f"{self.prefix}watermark:{instance}:{stream}"
@@ -127,3 +136,15 @@ class RedisKeys:
     def partner_by_email(self, instance: str, email: str) -> str:
         """Cached Odoo partner id for a customer email (lower-cased: emails match case-insensitively)."""
         return f"{self.prefix}cache:partner:{instance}:{email.lower()}"
+
+    def address(self, instance: str, partner_id: int, kind: str, digest: str) -> str:
+        """Cached Odoo child address (``invoice``/``delivery``) of a customer, by a hash of its values."""
+        return f"{self.prefix}cache:address:{instance}:{partner_id}:{kind}:{digest}"
+
+    def order_synced(self, instance: str, entity_id: int | str) -> str:
+        """The Magento ``updated_at`` last synced for an order: a pull skips an order seen unchanged."""
+        return f"{self.prefix}synced:{instance}:{entity_id}"
+
+    def pull_progress(self, instance: str) -> str:
+        """Hash of the running or last pull of ``instance`` (started, pages, orders) for operators."""
+        return f"{self.prefix}pull:{instance}"

@@ -205,7 +205,7 @@ def dedup_keys(
     if request_id is not None:
         # redis_keys has no builder for Adobe request ids yet; "request" can never be a (numeric) entity id,
         # so this sits beside the order keys without colliding: <prefix>dedup:webhook:<instance>:request:<id>.
-        found.append(keys.webhook_dedup(instance, "request", request_id))
+        found.append(keys.webhook_request(instance, request_id))
     return found
 
 

@@ -133,6 +133,11 @@ def test_secret_files_for_odoo_and_both_credentials_refused(tmp_path: Path) -> N
         load_settings({"ODOO_API_KEY": "k", "ODOO_PASSWORD": "p"})
 
 
+def test_the_redis_password_counts_as_a_secret() -> None:
+    settings = load_settings({"REDIS_URL": "redis://:s3cret-broker@redis:6379/0"})
+    assert "s3cret-broker" in settings.secret_values()
+
+
 def test_unknown_instance_names_the_known_ones() -> None:
     settings = load_settings({})
     with pytest.raises(ConfigError, match="unknown \\(known: none configured\\)"):

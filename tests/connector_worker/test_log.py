@@ -37,6 +37,7 @@ def test_secret_keys_values_and_fragments_are_redacted(json_logs: Callable[[], l
         note="consumer secret is s3cr3t-consumer, key odoo-api-key-123",
         oauth='OAuth oauth_consumer_key="ck", oauth_signature="sig%3D"',
         dsn="https://user:pa55w0rd@odoo.example.com/",
+        broker="redis://:r3disPass@cache.internal:6379/0",
     )
     logging.getLogger("celery").warning("stdlib says Bearer qwerty and api_key=abc123")
     lines = json_logs()
@@ -52,6 +53,7 @@ def test_secret_keys_values_and_fragments_are_redacted(json_logs: Callable[[], l
         "pa55w0rd",
         "qwerty",
         "abc123",
+        "r3disPass",
     ):
         assert secret not in text
     first = lines[0]
