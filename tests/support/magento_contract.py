@@ -227,3 +227,12 @@ def validate_exchange(response: Any, *, check_request: bool = True) -> None:
         content_type=response.headers.get("content-type", "application/json"),
         request_body=body,
     )
+
+
+def validate_error_response(status: int, body: Any, content_type: str = "application/json") -> None:
+    """Check an answer to a path the spec does not have (e.g. "Request does not match any route.").
+
+    Magento answers every unmatched route with an ``error-response``; this validates ``body`` against that
+    schema through an operation whose default answer is ``error-response``.
+    """
+    validate_response("GET", "/V1/orders/1", status=status, body=body, content_type=content_type)

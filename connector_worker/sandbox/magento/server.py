@@ -35,11 +35,12 @@ class SandboxServer:
             host=host,
             port=self.port,
             http="h11",
-            lifespan="on",
+            lifespan="off",
             log_level="warning",
             access_log=False,
             timeout_keep_alive=30,
             backlog=2048,
+            timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -62,7 +63,9 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        """Stop at once: in-flight trickles and keep-alive connections are cut, not drained."""
         self._server.should_exit = True
+        self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.sandbox.close()

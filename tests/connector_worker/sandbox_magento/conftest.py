@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from tests.support.magento_contract import validate_exchange
+from tests.support.magento_contract import validate_error_response, validate_exchange
 from tests.support.magento_sandbox import MagentoSandboxHandle, magento_sandbox
 
 TIMEOUT = 10
@@ -55,6 +55,7 @@ class Api:
         store: str | None = None,
         auth: Any = "default",
         check_request: bool = True,
+        route_exists: bool = True,
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
@@ -69,7 +70,10 @@ class Api:
         response = self.session.request(
             method, self.shop.rest_url(endpoint, store), headers=extra, timeout=TIMEOUT, **kwargs
         )
-        validate_exchange(response, check_request=check_request)
+        if route_exists:
+            validate_exchange(response, check_request=check_request)
+        else:
+            validate_error_response(response.status_code, response.content)
         return response
 
     def get(self, endpoint: str, **kwargs: Any) -> requests.Response:
