@@ -6,6 +6,7 @@ the connector's error tree (see :mod:`connector_worker.odoo.errors`).
 
 from __future__ import annotations
 
+from connector_worker.odoo.deliveries import DeliveryOps
 from connector_worker.odoo.invoicing import InvoicingOps
 from connector_worker.odoo.masterdata import MasterDataOps
 from connector_worker.odoo.orders import OrderOps
@@ -14,7 +15,7 @@ from connector_worker.odoo.partners import PartnerOps
 from connector_worker.odoo.products import ProductOps
 
 
-class OdooGateway(PartnerOps, ProductOps, OrderOps, InvoicingOps, MasterDataOps, OutboxOps):
+class OdooGateway(PartnerOps, ProductOps, OrderOps, DeliveryOps, InvoicingOps, MasterDataOps, OutboxOps):
     """A logged-in, thread-safe session: ``OdooGateway.connect(settings.odoo)``; ``close()`` when done.
 
     ``version`` (17, 18, 19…), ``protocol`` (``xmlrpc``, ``jsonrpc``, ``json2``) and ``calls`` (RPC requests

@@ -135,3 +135,21 @@ def test_delivery_status_follows_the_picking(
         )
     sandbox.call("stock.picking", "button_validate", [picking["id"]])
     assert gateway.order_status([order_id])[0]["delivery_status"] == "full"
+
+
+def test_the_worker_delivers_a_shipped_order_once(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle, catalog: Catalog
+) -> None:
+    order_id = gateway.create_order(order_vals(catalog, unique("deliver")))["id"]
+    gateway.confirm_order(order_id)
+    with rpc_calls(gateway, sandbox, 3):
+        [picking_id] = gateway.deliver_order(order_id)
+    assert gateway.order_status([order_id])[0]["delivery_status"] == "full"
+    [picking] = sandbox.read("stock.picking", [("id", "=", picking_id)], ["state", "move_ids"])
+    moves = sandbox.read(
+        "stock.move", [("id", "in", picking["move_ids"])], ["quantity", "product_uom_qty", "state"]
+    )
+    assert picking["state"] == "done"
+    assert all(move["quantity"] == move["product_uom_qty"] and move["state"] == "done" for move in moves)
+    with rpc_calls(gateway, sandbox, 1):
+        assert gateway.deliver_order(order_id) == []
