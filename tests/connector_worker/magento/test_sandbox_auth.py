@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import SecretStr
@@ -25,6 +26,7 @@ def shop() -> Iterator[MagentoSandboxHandle]:
 def clean_counters(shop: MagentoSandboxHandle) -> Iterator[None]:
     shop.control.reset_requests()
     shop.control.clear_faults()
+    shop.control.advance_clock(2)  # past any revocation an earlier test made (it covers its own second + 1)
     yield
     shop.control.resume_clock()
 
@@ -114,3 +116,17 @@ def test_admin_tokens_that_expire_at_once_are_not_renewed_in_a_loop() -> None:
             client.search_orders(SearchCriteria())
         assert shop.control.request_count("POST", TOKEN_ROUTE) == 2
         assert shop.control.request_count() == 4
+
+
+def test_threads_sharing_a_client_renew_an_expired_token_only_once(shop: MagentoSandboxHandle) -> None:
+    shop.control.freeze_clock()
+    client = client_for(shop, "admin")
+    client.get_order(1)
+    shop.control.expire_admin_tokens()
+    shop.control.advance_clock(5)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        orders = list(pool.map(lambda n: client.get_order(1 + n % 5), range(16)))
+    assert len(orders) == 16
+    assert shop.control.request_count("POST", TOKEN_ROUTE) == 2  # the first token and one renewal
+    assert shop.control.request_count(status=200) == 2 + 1 + 16  # two tokens, the first read, 16 reads
+    assert client.requests_made == shop.control.request_count()
