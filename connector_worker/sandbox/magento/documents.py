@@ -17,7 +17,14 @@ from typing import Any
 
 from connector_worker.sandbox.magento.errors import bad_request
 from connector_worker.sandbox.magento.money import ZERO, round_money
-from connector_worker.sandbox.magento.orders import Lines, can_invoice, can_ship, resolve_state
+from connector_worker.sandbox.magento.orders import (
+    Lines,
+    can_invoice,
+    can_ship,
+    item_quantities,
+    resolve_state,
+    touch_items,
+)
 from connector_worker.sandbox.magento.state import SandboxState
 
 INVOICE_ERRORS = "Invoice Document Validation Error(s):\n"
@@ -93,6 +100,7 @@ def invoice_order(state: SandboxState, order: dict[str, Any], request: dict[str,
     if messages:
         raise bad_request(INVOICE_ERRORS + "\n".join(messages))
     store = state.store_by_id(order["store_id"])
+    before = item_quantities(order)
     invoice_id = state.next_id("invoice")
     now = state.clock.now_text()
     rows = [
@@ -111,6 +119,7 @@ def invoice_order(state: SandboxState, order: dict[str, Any], request: dict[str,
     if request.get("notify"):
         invoice["email_sent"] = 1
     lines.sync_dummies()
+    touch_items(order, before, now)
     resolve_state(order, in_progress=True)
     state.invoices[invoice_id] = invoice
     state.mark_changed(order)
@@ -268,6 +277,7 @@ def ship_order(state: SandboxState, order: dict[str, Any], request: dict[str, An
     if messages:
         raise bad_request(SHIPMENT_ERRORS + "\n".join(messages))
     store = state.store_by_id(order["store_id"])
+    before = item_quantities(order)
     shipment_id = state.next_id("shipment")
     now = state.clock.now_text()
     rows = []
@@ -306,10 +316,11 @@ def ship_order(state: SandboxState, order: dict[str, Any], request: dict[str, An
         notified = int(bool(request.get("notify")) and bool(request.get("appendComment")))
         shipment["comments"].append(_comment(state, shipment_id, comment, notified, now))
     lines.sync_dummies()
-    before = (order["state"], order["status"])
+    touch_items(order, before, now)
+    previous = (order["state"], order["status"])
     resolve_state(order, in_progress=True)
     state.shipments[shipment_id] = shipment
-    if (order["state"], order["status"]) != before:
+    if (order["state"], order["status"]) != previous:
         state.mark_changed(order)
     else:
         state.forget_rendering(order)

@@ -97,6 +97,21 @@ class Lines:
                 item["qty_canceled"] = min(c["qty_canceled"] / self.ratio(c) for c in children)
 
 
+_QTY_COLUMNS = ("qty_invoiced", "qty_shipped", "qty_canceled", "qty_refunded")
+
+
+def item_quantities(order: dict[str, Any]) -> dict[int, tuple[Decimal, ...]]:
+    """Each row's progress quantities, to see afterwards which ``sales_order_item`` rows changed."""
+    return {item["item_id"]: tuple(item[c] for c in _QTY_COLUMNS) for item in order["items"]}
+
+
+def touch_items(order: dict[str, Any], before: dict[int, tuple[Decimal, ...]], now: str) -> None:
+    """Rows whose quantities changed get a new ``updated_at`` (their own ON UPDATE timestamp)."""
+    for item in order["items"]:
+        if tuple(item[c] for c in _QTY_COLUMNS) != before[item["item_id"]]:
+            item["updated_at"] = now
+
+
 def is_on_hold(order: dict[str, Any]) -> bool:
     return bool(order["state"] == "holded")
 
@@ -178,6 +193,7 @@ def cancel(state: SandboxState, order: dict[str, Any]) -> bool:
     """``OrderService::cancel``: ``False`` (HTTP 200) when the order cannot be canceled."""
     if not can_cancel(order):
         return False
+    before = item_quantities(order)
     lines = Lines(order)
     for item in lines.items:
         if lines.invoice_dummy(item):
@@ -185,6 +201,7 @@ def cancel(state: SandboxState, order: dict[str, Any]) -> bool:
         done = max(item["qty_invoiced"], item["qty_shipped"])
         item["qty_canceled"] += max(item["qty_ordered"] - done - item["qty_canceled"], ZERO)
     lines.sync_dummies()
+    touch_items(order, before, state.clock.now_text())
     for prefix in ("", "base_"):
         _cancel_totals(order, prefix)
     invoiced = any(item["qty_invoiced"] > 0 for item in lines.items)

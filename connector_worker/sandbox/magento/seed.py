@@ -20,7 +20,15 @@ from connector_worker.sandbox.magento.documents import invoice_order, ship_order
 from connector_worker.sandbox.magento.errors import WebapiError
 from connector_worker.sandbox.magento.money import ZERO
 from connector_worker.sandbox.magento.order_builder import Buyer, Placement, build_order
-from connector_worker.sandbox.magento.orders import DEFAULT_STATUS, Lines, can_hold, cancel, hold
+from connector_worker.sandbox.magento.orders import (
+    DEFAULT_STATUS,
+    Lines,
+    can_hold,
+    cancel,
+    hold,
+    item_quantities,
+    touch_items,
+)
 from connector_worker.sandbox.magento.pricing import DiscountRule, LineSpec, price_basket
 from connector_worker.sandbox.magento.state import SandboxState
 from connector_worker.sandbox.magento.stores import SHIPPING_METHODS, StoreView, find_payment_method
@@ -279,6 +287,7 @@ class OrderFactory:
 def refund_all(state: SandboxState, order: dict[str, Any]) -> None:
     """An offline credit memo for everything paid: the order closes (no REST route; seed only)."""
     lines = Lines(order)
+    before = item_quantities(order)
     for item in lines.items:
         item["qty_refunded"] = item["qty_invoiced"]
         for p in ("", "base_"):
@@ -289,6 +298,7 @@ def refund_all(state: SandboxState, order: dict[str, Any]) -> None:
         order[f"{p}total_refunded"] = order[f"{p}total_paid"]
         order[f"{p}total_offline_refunded"] = order[f"{p}total_paid"]
         order["payment"][f"{p}amount_refunded"] = order[f"{p}total_paid"]
+    touch_items(order, before, state.clock.now_text())
     order["state"] = "closed"
     order["status"] = DEFAULT_STATUS["closed"]
     state.mark_changed(order)

@@ -268,6 +268,7 @@ def test_updated_at_moves_only_when_the_order_row_changes(api: Api, shop: Magent
         api.post(f"order/{order_id}/invoice", json={"capture": False})
         invoiced = api.get(f"orders/{order_id}").json()
         assert invoiced["updated_at"] > order["updated_at"]
+        assert all(i["updated_at"] == invoiced["updated_at"] for i in invoiced["items"] if i["qty_invoiced"])
         shop.control.advance_clock(60)
         first = next(
             i for i in invoiced["items"] if i["product_type"] == "simple" and "parent_item_id" not in i
