@@ -117,7 +117,10 @@ def _mock_request(
         SPEC_HOST,
         method.lower(),
         spec_path(path),
-        headers=dict(headers or {}),
+        headers={
+            str(k): v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            for k, v in (headers or {}).items()
+        },
         data=_body_bytes(body) or None,
         content_type=content_type,
     )
@@ -208,6 +211,8 @@ def validate_exchange(response: Any, *, check_request: bool = True) -> None:
     if body is None and hasattr(request, "content"):
         body = request.content
     request_type = request.headers.get("content-type", "application/json")
+    if isinstance(request_type, bytes):  # requests-oauthlib leaves header values as bytes
+        request_type = request_type.decode("latin-1")
     if check_request:
         validate_request(
             request.method,

@@ -145,6 +145,15 @@ def test_oauth_signed_post_with_json_body_is_accepted(shop: MagentoSandboxHandle
     api = Api(shop, auth="oauth")
     order_id = shop.control.create_orders(1, state="new", seed=301)[0]
     assert api.post(f"orders/{order_id}/hold").json() is True
+    history = {
+        "comment": "signed",
+        "is_customer_notified": 0,
+        "is_visible_on_front": 0,
+        "parent_id": order_id,
+    }
+    assert (
+        api.post(f"orders/{order_id}/comments", json={"statusHistory": history}).json() is True
+    )  # JSON body unsigned
 
 
 def test_hmac_sha1_is_not_supported(shop: MagentoSandboxHandle) -> None:

@@ -104,3 +104,25 @@ def test_requests_are_checked_against_the_spec_server_path() -> None:
         validate_request("GET", "/rest/V1/nowhere")
     with pytest.raises(ValueError, match="not a Magento REST path"):
         spec_path("/health")
+
+
+def test_httpx_exchanges_validate_too() -> None:
+    import httpx
+
+    from tests.support.magento_contract import validate_exchange
+    from tests.support.magento_sandbox import magento_sandbox
+
+    with magento_sandbox(orders=2) as shop, httpx.Client(timeout=10) as client:
+        creds = shop.credentials
+        token = client.post(
+            shop.rest_url("integration/admin/token"),
+            json={"username": creds.admin_username, "password": creds.admin_password},
+        )
+        validate_exchange(token)
+        listed = client.get(
+            shop.rest_url("orders"),
+            params={"searchCriteria[pageSize]": 1},
+            headers={"Authorization": f"Bearer {token.json()}"},
+        )
+        validate_exchange(listed)
+        assert listed.json()["total_count"] == 2
