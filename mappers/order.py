@@ -117,7 +117,7 @@ def magento_order_to_odoo(order: Payload, ctx: OrderContext) -> OrderMapping:
         "magento_instance_id": ctx.instance_id,
         "magento_order_id": magento_order_id(order),
         "magento_increment_id": text(order, "increment_id") or False,
-        **magento_status_values(order, ctx),
+        **magento_status_values(order, ctx.synced_at, ctx.currency_decimals),
         "magento_amount_mismatch": plan.mismatch,
         "order_line": [[0, 0, _line_values(line, index, ctx)] for index, line in enumerate(plan.lines)],
     }
@@ -130,18 +130,22 @@ def magento_order_to_odoo(order: Payload, ctx: OrderContext) -> OrderMapping:
     return OrderMapping(values, plan.magento_total, plan.predicted_total, plan.adjustment, plan.mismatch)
 
 
-def magento_status_values(order: Payload, ctx: OrderContext) -> dict[str, Any]:
-    """The ``magento_*`` fields written on every sync (and the last sync error cleared)."""
+def magento_status_values(order: Payload, synced_at: datetime, decimals: int | None = None) -> dict[str, Any]:
+    """The ``magento_*`` fields written on every sync (and the last sync error cleared).
+
+    Needs no resolved ids, so an update of an existing order maps without looking anything up.
+    ``decimals`` is the order currency's (default: ISO 4217).
+    """
     values: dict[str, Any] = {field: text(order, key) or False for field, key in STATUS_COPIES}
-    currency = order_currency(order)
-    decimals = ctx.currency_decimals if ctx.currency_decimals is not None else currency_decimals(currency)
+    if decimals is None:
+        decimals = currency_decimals(order_currency(order))
     values.update(
         magento_invoice_status=invoice_status(order),
         magento_paid="paid" if is_paid(order) else "not_paid",
         magento_amount=to_float(quantize(required_amount(order, "grand_total"), decimals)),
         magento_order_date=order_date(order),
         magento_on_hold=is_on_hold(order),
-        magento_sync_date=odoo_datetime(ctx.synced_at),
+        magento_sync_date=odoo_datetime(synced_at),
         magento_sync_error=False,
     )
     return values

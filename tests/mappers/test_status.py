@@ -187,7 +187,8 @@ def test_status_values_written_on_every_sync() -> None:
     order.update(
         state="holded", status="holded", total_paid=Decimal("96.58"), total_invoiced=Decimal("96.58")
     )
-    values = magento_status_values(order, resolved_context(order))
+    ctx = resolved_context(order)
+    values = magento_status_values(order, ctx.synced_at, ctx.currency_decimals)
     assert values == {
         "magento_state": "holded",
         "magento_status": "holded",

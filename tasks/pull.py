@@ -1,0 +1,221 @@
+"""``orders.pull``: the periodic incremental pull of one instance (DESIGN.md, "Periodic pull").
+
+``updated_at >= watermark − overlap`` and ``<= run start``, sorted by ``updated_at, entity_id``, read by
+keyset and stopped by ``total_count``. Each page: skip orders already synced at that ``updated_at``, resolve the rest's
+customers and products in batches (one search per kind), hand every order to ``orders.sync`` *with its
+payload* (no second Magento request), then move the watermark to the page's largest ``updated_at`` —
+never past the run start, so an order updated during the run is read again next time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connector_worker.locks import hold_lock
+from connector_worker.log import get_logger
+from connector_worker.magento.search import SearchCriteria
+from connector_worker.redis_keys import QUEUE_PULL
+from connector_worker.runtime import Runtime, get_runtime
+from connector_worker.synced import changed_orders
+from connector_worker.watermarks import advance_watermark, pull_window_start
+from tasks.base import connector_task
+from tasks.resolve import Resolver
+
+log = get_logger(__name__)
+
+FIRST_PULL_FROM = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no watermark yet: the whole history
+PULL_RUN_BUDGET_SECONDS = 12.0  # a run hands over to a continuation before the task's soft time limit
+SYNC_TASK = "orders.sync"
+PULL_TASK = "orders.pull"
+
+Dispatch = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class PullWindow:
+    """What one pull reads: ``start <= updated_at <= until``."""
+
+    start: dt.datetime
+    until: dt.datetime
+
+
+@dataclass
+class PullOutcome:
+    """What one pull run did."""
+
+    pages: int = 0
+    seen: int = 0
+    dispatched: int = 0
+    skipped: int = 0
+    resume_from: dt.datetime | None = None  # set when the run handed the rest to a continuation
+
+
+@dataclass
+class _Cursor:
+    """Keyset position: orders at ``at`` whose ids are in ``done`` were handled already."""
+
+    at: dt.datetime
+    done: set[int]
+    exact_page: int = 0  # > 0 while paging through one second that holds more than a page of orders
+
+
+def pull_orders(
+    runtime: Runtime,
+    instance_name: str,
+    window: PullWindow,
+    dispatch: Dispatch,
+    *,
+    budget_seconds: float | None = None,
+    on_page: Callable[[PullOutcome, int], None] | None = None,
+) -> PullOutcome:
+    """Read ``window`` and ``dispatch`` every changed order; hand over past ``budget_seconds``.
+
+    Pages are read by keyset (``updated_at >= cursor``), not by offset: an order updated during the run
+    leaves the window instead of shifting the later pages, which would skip an order for good. A second
+    holding more than a page of orders is paged by offset on ``updated_at = that second``. Every query
+    stops by ``total_count``; the watermark follows the cursor after each page.
+    """
+    instance = runtime.instance(instance_name)
+    client = runtime.magento(instance_name)
+    size = instance.options.page_size
+    outcome = PullOutcome()
+    started = time.monotonic()
+    cursor = _Cursor(window.start, set())
+    with hold_lock(runtime.redis, runtime.keys.lock(f"pull:{instance_name}")):
+        while True:
+            criteria = _criteria(cursor, window.until, size)
+            page = client.search_orders(criteria, max(cursor.exact_page, 1))
+            outcome.pages += 1
+            fresh = [order for order in page.items if int(order["entity_id"]) not in cursor.done]
+            _handle_page(runtime, instance_name, fresh, dispatch, outcome)
+            finished = _advance(cursor, page.items, page.is_last)
+            advance_watermark(runtime.redis, runtime.keys, instance_name, cursor.at, not_after=window.until)
+            if on_page is not None:
+                on_page(outcome, page.total_count)
+            if finished:
+                return outcome
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                outcome.resume_from = cursor.at
+                return outcome
+
+
+def _criteria(cursor: _Cursor, until: dt.datetime, size: int) -> SearchCriteria:
+    base = SearchCriteria()
+    if cursor.exact_page:
+        base = base.where("updated_at", "eq", cursor.at).order_by("entity_id", "ASC")
+    else:
+        base = base.updated_since(cursor.at).where("updated_at", "lteq", until)
+    return base.page_size(size)
+
+
+def _advance(cursor: _Cursor, items: Sequence[Mapping[str, Any]], is_last: bool) -> bool:
+    """Move the cursor past ``items``; True when the window is exhausted."""
+    if cursor.exact_page:
+        if is_last:  # that crowded second is done: go on strictly after it
+            cursor.at += dt.timedelta(seconds=1)
+            cursor.done = set()
+            cursor.exact_page = 0
+        else:
+            cursor.exact_page += 1
+        return False
+    if is_last:
+        return True
+    newest = max(order["updated_at"] for order in items)
+    if newest == cursor.at:  # a whole page within one second: page through that second by offset
+        cursor.exact_page = 2  # page 1 of "= that second" is the page just handled
+        return False
+    cursor.at = newest
+    cursor.done = {int(order["entity_id"]) for order in items if order["updated_at"] == newest}
+    return False
+
+
+def _handle_page(
+    runtime: Runtime,
+    instance_name: str,
+    orders: Sequence[Mapping[str, Any]],
+    dispatch: Dispatch,
+    outcome: PullOutcome,
+) -> None:
+    outcome.seen += len(orders)
+    changed = changed_orders(runtime.redis, runtime.keys, instance_name, orders)
+    outcome.skipped += len(orders) - len(changed)
+    if not changed:
+        return
+    # Batch the lookups for the whole page: the syncs then find customers and products in the caches.
+    resolved = Resolver(runtime, runtime.instance(instance_name)).resolve(changed, dt.datetime.now(dt.UTC))
+    for entity_id, error in resolved.errors.items():
+        log.warning("order_not_mappable", order_id=entity_id, error=str(error))
+    for order in changed:
+        dispatch(order)
+        outcome.dispatched += 1
+
+
+def default_window(runtime: Runtime, instance_name: str, since: dt.datetime | None = None) -> PullWindow:
+    """The window of a new run: from ``since`` when given, else watermark − overlap (or the beginning)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if since is None:
+        overlap = dt.timedelta(seconds=runtime.instance(instance_name).options.pull_overlap_seconds)
+        since = pull_window_start(
+            runtime.redis, runtime.keys, instance_name, overlap=overlap, first_pull_from=FIRST_PULL_FROM
+        )
+    return PullWindow(start=since, until=now)
+
+
+def enqueue_sync(runtime: Runtime, instance_name: str) -> Dispatch:
+    """A dispatcher that queues ``orders.sync`` with the order payload on the pull queue."""
+    from connector_worker.app import app  # noqa: PLC0415 - the Celery app only where tasks are sent
+
+    def send(order: Mapping[str, Any]) -> None:
+        app.send_task(
+            SYNC_TASK,
+            kwargs={
+                "instance": instance_name,
+                "entity_id": int(order["entity_id"]),
+                "source": "pull",
+                "order": dict(order),
+            },
+            queue=QUEUE_PULL,
+        )
+
+    return send
+
+
+@connector_task(PULL_TASK)
+def pull_orders_task(instance: str, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+    """One pull run of ``instance``. Safe twice: a per-instance lock keeps runs apart, the watermark only
+    moves forward, and every dispatched sync is idempotent (a re-read order is skipped or re-synced).
+    A run that outlasts its budget queues a continuation from where it stopped.
+    """
+    runtime = get_runtime()
+    if since is not None and until is not None:
+        window = PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until))
+    else:
+        window = default_window(runtime, instance, dt.datetime.fromisoformat(since) if since else None)
+    outcome = pull_orders(
+        runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=PULL_RUN_BUDGET_SECONDS
+    )
+    if outcome.resume_from is not None:
+        from connector_worker.app import app  # noqa: PLC0415
+
+        app.send_task(
+            PULL_TASK,
+            kwargs={
+                "instance": instance,
+                "since": outcome.resume_from.isoformat(),
+                "until": window.until.isoformat(),
+            },
+            queue=QUEUE_PULL,
+        )
+    log.info(
+        "pull_done",
+        pages=outcome.pages,
+        seen=outcome.seen,
+        dispatched=outcome.dispatched,
+        skipped=outcome.skipped,
+        resumes_from=outcome.resume_from.isoformat() if outcome.resume_from else None,
+    )
+    return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}

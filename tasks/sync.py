@@ -1,0 +1,241 @@
+"""``orders.sync``: bring one Magento order into Odoo — created once, then kept up to date.
+
+The steps, under the per-order lock: fetch (unless the pull handed the order over) → skip if this
+``updated_at`` was already synced → find the Odoo order by (instance, entity_id) → create it with all its
+lines in one call, or write the Magento fields on the existing one → apply the status map → register the
+payment when Magento says paid and auto-payment is on → remember the ``updated_at`` synced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.settings import InstanceConfig
+from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
+from connector_worker.locks import RedisLock, order_lock
+from connector_worker.log import bind_context, get_logger
+from connector_worker.odoo.gateway import OdooGateway
+from connector_worker.odoo.orders import DuplicateOrderError
+from connector_worker.runtime import Runtime, get_runtime
+from connector_worker.synced import is_synced, mark_synced
+from mappers import errors as mapping_errors
+from mappers.order import magento_order_to_odoo, magento_status_values
+from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
+from tasks.base import connector_task
+from tasks.payments import PaymentOutcome, register_payment
+from tasks.resolve import Resolver
+
+log = get_logger(__name__)
+
+# What the sync reads of an existing Odoo order: its state and the Magento fields it compares.
+ORDER_READ_FIELDS = (
+    "id",
+    "name",
+    "state",
+    "locked",
+    "delivery_status",
+    "invoice_ids",
+    "amount_total",
+    "magento_state",
+    "magento_status",
+)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one sync did, for logs, the CLI and tests."""
+
+    instance: str
+    entity_id: int
+    result: str  # created | updated | unchanged
+    odoo_id: int | None = None
+    name: str | None = None
+    actions: tuple[str, ...] = ()
+    payment: str | None = None
+    mismatch: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def sync_order(
+    runtime: Runtime, instance_name: str, entity_id: int, *, order: Mapping[str, Any] | None = None
+) -> SyncOutcome:
+    """Sync Magento order ``entity_id`` of ``instance_name`` into Odoo (safe to run any number of times)."""
+    instance = runtime.instance(instance_name)
+    with order_lock(runtime.redis, runtime.keys, instance_name, entity_id) as lock:
+        if order is None:
+            order = runtime.magento(instance_name).get_order(entity_id)
+        if is_synced(runtime.redis, runtime.keys, instance_name, order):
+            return SyncOutcome(instance_name, entity_id, "unchanged")
+        outcome = _sync_locked(runtime, instance, order, lock)
+        mark_synced(runtime.redis, runtime.keys, instance_name, order)
+    log.info(
+        "order_synced",
+        result=outcome.result,
+        odoo_id=outcome.odoo_id,
+        odoo_name=outcome.name,
+        actions=list(outcome.actions),
+        payment=outcome.payment,
+    )
+    return outcome
+
+
+def _sync_locked(
+    runtime: Runtime, instance: InstanceConfig, order: Mapping[str, Any], lock: RedisLock
+) -> SyncOutcome:
+    gw = runtime.odoo()
+    resolver = Resolver(runtime, instance)
+    entity_id = int(order["entity_id"])
+    now = dt.datetime.now(dt.UTC)
+    instance_id = resolver.instance_id()
+    record = _find(gw, instance_id, entity_id)
+    result = "updated"
+    mismatch = False
+    if record is None:
+        created = _create(gw, resolver, order, lock, now)
+        record = created or _find(gw, instance_id, entity_id)
+        if record is None:
+            raise TransientError(
+                f"order {entity_id}: Odoo's answer to the create was lost and no order is there"
+            )
+        result = "created" if created else "updated"
+        mismatch = bool(record.get("magento_amount_mismatch"))
+    if result == "updated":
+        try:
+            gw.write_order(int(record["id"]), magento_status_values(order, now))
+        except PermanentError as exc:
+            raise _record_error(gw, record, exc) from exc
+    try:
+        actions, payment = _bring_in_line(gw, instance, order, record, now)
+    except PermanentError as exc:
+        raise _record_error(gw, record, exc) from exc
+    return SyncOutcome(
+        instance.name,
+        entity_id,
+        result,
+        odoo_id=int(record["id"]),
+        name=record.get("name"),
+        actions=tuple(action.value for action in actions),
+        payment=payment.value if payment else None,
+        mismatch=mismatch,
+    )
+
+
+def _find(gw: OdooGateway, instance_id: int, entity_id: int) -> dict[str, Any] | None:
+    return gw.find_orders(instance_id, [entity_id], ORDER_READ_FIELDS).get(str(entity_id))
+
+
+def _create(
+    gw: OdooGateway, resolver: Resolver, order: Mapping[str, Any], lock: RedisLock, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Create the order with all its lines; None when Odoo already has it (another copy won the race)."""
+    entity_id = int(order["entity_id"])
+    resolved = resolver.resolve([order], now)
+    if entity_id in resolved.errors:
+        raise _permanent(resolved.errors[entity_id])
+    try:
+        mapping = magento_order_to_odoo(order, resolved.contexts[entity_id])
+    except mapping_errors.MappingError as exc:
+        raise _permanent(exc) from exc
+    if mapping.mismatch:
+        log.warning(
+            "amount_mismatch",
+            magento_total=str(mapping.magento_total),
+            odoo_total=str(mapping.predicted_total),
+            tolerance=str(resolver.instance.options.amount_tolerance),
+        )
+    lock.ensure_held()
+    try:
+        created = gw.create_order(mapping.values)
+    except DuplicateOrderError:
+        return None
+    except OutcomeUnknownError:
+        return None
+    bind_context(odoo_id=created["id"])
+    return {
+        **created,
+        "locked": False,
+        "delivery_status": False,
+        "invoice_ids": [],
+        "magento_state": None,
+        "magento_amount_mismatch": mapping.mismatch,
+    }
+
+
+def _bring_in_line(
+    gw: OdooGateway,
+    instance: InstanceConfig,
+    order: Mapping[str, Any],
+    record: dict[str, Any],
+    now: dt.datetime,
+) -> tuple[list[SaleAction], PaymentOutcome | None]:
+    """Apply the status map, then the payment; locking (closed orders) comes last, after the payment."""
+    options = instance.options
+    before = OdooOrderState(
+        state=str(record["state"]),
+        locked=bool(record.get("locked")),
+        delivery_status=record.get("delivery_status") or None,
+        magento_state=record.get("magento_state") or None,
+    )
+    actions = sale_order_actions(str(order.get("state") or ""), order.get("status"), before, options)
+    order_id = int(record["id"])
+    deferred = [action for action in actions if action is SaleAction.LOCK]
+    for action in actions:
+        if action is SaleAction.LOCK:
+            continue
+        _apply(gw, order_id, action)
+        record["state"] = _STATE_AFTER.get(action, record["state"])
+    payment = None
+    if options.auto_payment and is_paid(order) and record["state"] == "sale":
+        journal = gw.bank_journal(options.payment_journal_code)
+        memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
+        payment = register_payment(gw, record, journal=journal, memo=memo, payment_date=now.date())
+    for action in deferred:
+        _apply(gw, order_id, action)
+    return actions, payment
+
+
+_STATE_AFTER = {SaleAction.CONFIRM: "sale", SaleAction.CANCEL: "cancel", SaleAction.DRAFT: "draft"}
+
+
+def _apply(gw: OdooGateway, order_id: int, action: SaleAction) -> None:
+    if action is SaleAction.CONFIRM:
+        gw.confirm_order(order_id)
+    elif action is SaleAction.CANCEL:
+        gw.cancel_order(order_id)
+    elif action is SaleAction.DRAFT:
+        gw.draft_order(order_id)
+    elif action is SaleAction.LOCK:
+        gw.set_locked(order_id, True)
+    elif action is SaleAction.UNLOCK:
+        gw.set_locked(order_id, False)
+    elif action is SaleAction.DELIVER:
+        gw.deliver_order(order_id)
+
+
+def _permanent(exc: Exception) -> PermanentError:
+    if isinstance(exc, PermanentError):
+        return exc
+    return MappingError(str(exc))
+
+
+def _record_error(gw: OdooGateway, record: Mapping[str, Any], exc: PermanentError) -> PermanentError:
+    """Show a permanent failure on the Odoo order too (best effort), so an integrator sees it there."""
+    try:
+        gw.write_order(int(record["id"]), {"magento_sync_error": str(exc)[:2000]})
+    except (PermanentError, TransientError):
+        log.warning("sync_error_not_recorded", odoo_id=record["id"])
+    return exc
+
+
+@connector_task("orders.sync")
+def sync_order_task(
+    instance: str, entity_id: int, source: str = "webhook", order: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Sync one order. Safe twice: the per-order lock serializes copies, Odoo's unique (instance, Magento ID)
+    refuses a second create (the copy then updates), and every later step checks Odoo's state first.
+    """
+    outcome = sync_order(get_runtime(), instance, int(entity_id), order=order)
+    return {"result": outcome.result, "odoo_id": outcome.odoo_id, "name": outcome.name, "source": source}

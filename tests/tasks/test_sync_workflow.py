@@ -1,0 +1,110 @@
+"""The sync workflow, inline against both sandboxes: one Magento order becomes one Odoo order, once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from connector_worker.errors import MappingError
+from connector_worker.runtime import Runtime
+from tasks.sync import sync_order
+from tests.support.magento_sandbox import MagentoSandboxHandle
+from tests.support.odoo_sandbox import OdooSandboxHandle
+from tests.tasks.conftest import INSTANCE
+
+LEGACY_SKU = "LEGACY-TEE-001"
+
+
+def magento_order(shop: MagentoSandboxHandle, state: str) -> dict[str, Any]:
+    for entity_id in shop.control.order_ids():
+        order = shop.control.order(entity_id)
+        skus = {item["sku"] for item in order["items"]}
+        if order["state"] == state and LEGACY_SKU not in skus:
+            return order
+    raise AssertionError(f"the seed has no {state} order")
+
+
+def odoo_orders(odoo: OdooSandboxHandle, entity_id: int) -> list[dict[str, Any]]:
+    return odoo.read("sale.order", [("magento_order_id", "=", str(entity_id))])
+
+
+def test_a_new_order_is_created_with_magentos_total_and_fields(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    order = magento_order(shop, "new")
+
+    outcome = sync_order(runtime, INSTANCE, order["entity_id"])
+
+    assert outcome.result == "created"
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert Decimal(str(record["amount_total"])) == Decimal(str(order["grand_total"]))
+    assert record["magento_increment_id"] == order["increment_id"]
+    assert record["magento_status"] == order["status"]
+    assert record["magento_paid"] == "not_paid"
+    assert record["state"] == "draft"  # pending stays a quotation
+
+
+def test_a_paid_processing_order_is_confirmed_invoiced_and_paid_once(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    order = magento_order(shop, "processing")
+
+    first = sync_order(runtime, INSTANCE, order["entity_id"])
+    runtime.redis.delete(runtime.keys.order_synced(INSTANCE, order["entity_id"]))
+    second = sync_order(runtime, INSTANCE, order["entity_id"])
+
+    assert (first.result, first.payment) == ("created", "registered")
+    assert (second.result, second.payment) == ("updated", "already_paid")
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert record["state"] == "sale"
+    assert record["magento_paid"] == "paid"
+    payments = odoo.read("account.payment", [])
+    assert len(payments) == 1
+    [invoice] = odoo.read("account.move", [("move_type", "=", "out_invoice")])
+    assert invoice["payment_state"] == "paid"
+
+
+def test_the_same_updated_at_again_costs_no_odoo_call(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    order = magento_order(shop, "new")
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    odoo.reset_calls()
+
+    again = sync_order(runtime, INSTANCE, order["entity_id"])
+
+    assert again.result == "unchanged"
+    assert odoo.calls() == 0
+    assert len(odoo_orders(odoo, order["entity_id"])) == 1
+
+
+def test_a_later_cancel_in_magento_cancels_the_odoo_order(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    order = magento_order(shop, "new")
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    assert shop.control.cancel(order["entity_id"])
+
+    outcome = sync_order(runtime, INSTANCE, order["entity_id"])
+
+    assert outcome.result == "updated"
+    assert outcome.actions == ("cancel",)
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert (record["state"], record["magento_state"]) == ("cancel", "canceled")
+
+
+def test_an_unknown_sku_is_a_permanent_error_naming_it(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    legacy = next(
+        shop.control.order(i)
+        for i in shop.control.order_ids()
+        if LEGACY_SKU in {item["sku"] for item in shop.control.order(i)["items"]}
+    )
+
+    with pytest.raises(MappingError, match=LEGACY_SKU):
+        sync_order(runtime, INSTANCE, legacy["entity_id"])
+
+    assert odoo_orders(odoo, legacy["entity_id"]) == []
