@@ -107,7 +107,7 @@ def _mock_request(
     path: str,
     *,
     query: QueryInput,
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, Any] | None,
     body: Any,
     content_type: str,
 ) -> MockRequest:
@@ -163,7 +163,7 @@ def validate_request(
     path: str,
     *,
     query: QueryInput = None,
-    headers: Mapping[str, str] | None = None,
+    headers: Mapping[str, Any] | None = None,
     body: Any = None,
     content_type: str = "application/json",
 ) -> None:
