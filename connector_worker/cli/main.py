@@ -22,6 +22,9 @@ SUBCOMMANDS: dict[str, str] = {
     "worker": "connector_worker.cli.worker_cmd:worker",
     "beat": "connector_worker.cli.worker_cmd:beat",
     "dlq": "connector_worker.cli.dlq_cmd:dlq",
+    "pull": "connector_worker.cli.sync_cmd:pull",
+    "sync": "connector_worker.cli.sync_cmd:sync",
+    "orders": "connector_worker.cli.orders_cmd:orders",
 }
 
 

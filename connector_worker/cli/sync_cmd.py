@@ -1,0 +1,149 @@
+"""``connector pull`` and ``connector sync``: run the pull workflow in the foreground, without a worker.
+
+Orders are synced inline, one after the other; an order that fails is written to the dead-letter
+stream like a worker would (``connector dlq replay`` later), and the run goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+import redis
+
+from config.settings import Settings, load_settings
+from connector_worker.dlq import Attempt, DeadLetter, DeadLetterStore, failure_reason
+from connector_worker.errors import ConnectorError, TransientError
+from connector_worker.log import bind_context, clear_context, configure_logging
+from connector_worker.redis_keys import QUEUE_PULL, RedisKeys
+from connector_worker.runtime import Runtime
+from mappers.errors import MappingError
+from tasks.pull import PullOutcome, default_window, pull_orders
+from tasks.sync import SyncOutcome, sync_order
+
+SYNC_TASK = "orders.sync"
+BAR_WIDTH = 30
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """A runtime for a foreground command (its own Redis client and clients)."""
+    configure_logging(settings.log_format, settings.log_level, settings.secret_values())
+    return Runtime(settings, redis.Redis.from_url(settings.redis_url), RedisKeys.from_settings(settings))
+
+
+@dataclass
+class InlineSync:
+    """Sync orders in this process and dead-letter the failures, counting both."""
+
+    runtime: Runtime
+    instance: str
+    source: str
+    outcomes: list[SyncOutcome] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def __call__(self, order: Mapping[str, Any]) -> None:
+        self.sync(int(order["entity_id"]), order)
+
+    def sync(self, entity_id: int, order: Mapping[str, Any] | None = None) -> SyncOutcome | None:
+        bind_context(instance=self.instance, order_id=entity_id)
+        try:
+            outcome = sync_order(self.runtime, self.instance, entity_id, order=order)
+        except (ConnectorError, MappingError) as exc:
+            self._dead_letter(entity_id, exc)
+            return None
+        finally:
+            clear_context()
+        self.outcomes.append(outcome)
+        return outcome
+
+    def _dead_letter(self, entity_id: int, exc: Exception) -> None:
+        letter = DeadLetter(
+            reason=failure_reason(exc, 1, retryable=isinstance(exc, TransientError)),
+            task=SYNC_TASK,
+            task_id=f"cli-{self.source}-{self.instance}-{entity_id}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
+            kwargs={"instance": self.instance, "entity_id": entity_id, "source": self.source},
+            attempts=(Attempt.from_exception(1, exc),),
+            instance=self.instance,
+            entity_id=str(entity_id),
+            queue=QUEUE_PULL,
+            hostname=None,
+        )
+        DeadLetterStore(self.runtime.redis, self.runtime.keys).add(letter)
+        self.failed.append((entity_id, letter.reason))
+
+
+def _progress(outcome: PullOutcome, total: int) -> None:
+    done = outcome.seen
+    total = max(total, done, 1)
+    filled = BAR_WIDTH * min(done, total) // total
+    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+    click.echo(
+        f"\r[{bar}] {done}/{total} orders read, {outcome.dispatched} synced or queued, "
+        f"{outcome.skipped} unchanged",
+        nl=False,
+        err=True,
+    )
+
+
+@click.command("pull")
+@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]),
+    help="Read orders updated since this UTC time instead of the watermark (a re-pull).",
+)
+def pull(instance_name: str, since: dt.datetime | None) -> None:
+    """Run one pull of INSTANCE in the foreground, syncing each changed order inline."""
+    settings = load_settings()
+    settings.instance(instance_name)
+    runtime = build_runtime(settings)
+    try:
+        window = default_window(runtime, instance_name, since.replace(tzinfo=dt.UTC) if since else None)
+        click.echo(
+            f"pulling {instance_name}: orders updated {window.start:%Y-%m-%d %H:%M:%S} .. "
+            f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
+            err=True,
+        )
+        inline = InlineSync(runtime, instance_name, "pull")
+        outcome = pull_orders(runtime, instance_name, window, inline, on_page=_progress)
+    finally:
+        runtime.close()
+    click.echo("", err=True)
+    created = sum(1 for o in inline.outcomes if o.result == "created")
+    updated = sum(1 for o in inline.outcomes if o.result == "updated")
+    click.echo(
+        f"{outcome.seen} orders read in {outcome.pages} pages: {created} created, {updated} updated, "
+        f"{outcome.skipped} unchanged, {len(inline.failed)} failed"
+    )
+    for entity_id, reason in inline.failed:
+        click.echo(f"  order {entity_id}: {reason}")
+    if inline.failed:
+        click.echo("failed orders are in the dead-letter stream: connector dlq list", err=True)
+        sys.exit(1)
+
+
+@click.command("sync")
+@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
+@click.argument("entity_id", type=int)
+def sync(instance_name: str, entity_id: int) -> None:
+    """Sync one Magento order (by its entity_id) into Odoo now."""
+    settings = load_settings()
+    settings.instance(instance_name)
+    runtime = build_runtime(settings)
+    inline = InlineSync(runtime, instance_name, "cli")
+    try:
+        outcome = inline.sync(entity_id)
+    finally:
+        runtime.close()
+    if outcome is None:
+        _, reason = inline.failed[0]
+        raise click.ClickException(f"order {entity_id}: {reason} (kept in the dead-letter stream)")
+    actions = ", ".join(outcome.actions) or "none"
+    click.echo(
+        f"order {entity_id}: {outcome.result} as {outcome.name or '-'} (Odoo id {outcome.odoo_id}); "
+        f"status actions: {actions}; payment: {outcome.payment or '-'}"
+    )
