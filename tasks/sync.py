@@ -232,10 +232,25 @@ def _record_error(gw: OdooGateway, record: Mapping[str, Any], exc: PermanentErro
 
 @connector_task("orders.sync")
 def sync_order_task(
-    instance: str, entity_id: int, source: str = "webhook", order: dict[str, Any] | None = None
+    instance: str,
+    entity_id: int,
+    source: str = "webhook",
+    order: dict[str, Any] | None = None,
+    outbox_id: int | None = None,
 ) -> dict[str, Any]:
     """Sync one order. Safe twice: the per-order lock serializes copies, Odoo's unique (instance, Magento ID)
     refuses a second create (the copy then updates), and every later step checks Odoo's state first.
+
+    ``outbox_id``: the ``magento.outbox`` row (button *Pull from Magento*) to mark done, or failed with the
+    reason when the failure is permanent (a transient one is retried and reported later).
     """
-    outcome = sync_order(get_runtime(), instance, int(entity_id), order=order)
+    runtime = get_runtime()
+    try:
+        outcome = sync_order(runtime, instance, int(entity_id), order=order)
+    except PermanentError as exc:
+        if outbox_id is not None:
+            runtime.odoo().outbox_failed([outbox_id], str(exc)[:2000])
+        raise
+    if outbox_id is not None:
+        runtime.odoo().outbox_done([outbox_id])
     return {"result": outcome.result, "odoo_id": outcome.odoo_id, "name": outcome.name, "source": source}
