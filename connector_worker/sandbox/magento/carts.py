@@ -42,7 +42,6 @@ BUNDLE_OPTIONS = "Please specify product option(s)."
 NOT_IN_CART = "The %1 Cart doesn't contain the %2 item."
 INVALID_VALUE = 'Invalid value of "%value" provided for the %fieldName field.'
 ADDRESS_FIELDS = ("firstname", "lastname", "street", "city", "telephone", "postcode", "country_id")
-_ADDRESS_LABELS = {"country_id": "countryId"}
 
 
 def get_cart(state: SandboxState, cart_id: int) -> dict[str, Any]:

@@ -293,3 +293,31 @@ def test_missing_billing_address_is_refused_at_placement(api: Api) -> None:
     body = response.json()
     assert body["message"] == "Please check the billing address information. %1"
     assert body["parameters"][0].startswith('"firstname" is required. Enter and try again.')
+
+
+def test_placing_without_a_payment_method_and_estimating_without_an_address(api: Api) -> None:
+    cart_id = api.post(f"customers/{new_customer(api, 'nopayment@example.com')}/carts").json()
+    add(api, cart_id, "YG-STRAP-8FT", 1)
+    ship_to(api, cart_id, US_ADDRESS)
+    response = api.put(f"carts/{cart_id}/order", json={})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"message": "Enter a valid payment method and try again."},
+    )
+    estimate = api.post(f"carts/{cart_id}/estimate-shipping-methods", json={}, check_request=False)
+    assert estimate.json() == {
+        "message": "%fieldName is a required field.",
+        "parameters": {"fieldName": "address"},
+    }
+
+
+def test_free_shipping_appears_from_a_subtotal_of_100(api: Api) -> None:
+    cart_id = api.post(f"customers/{new_customer(api, 'bigcart@example.com')}/carts").json()
+    add(api, cart_id, "MB-DUFFLE-01", 3)
+    methods = api.post(f"carts/{cart_id}/estimate-shipping-methods", json={"address": US_ADDRESS}).json()
+    free = next(m for m in methods if m["carrier_code"] == "freeshipping")
+    assert free["amount"] == 0 and free["error_message"] == ""
+    totals = ship_to(api, cart_id, US_ADDRESS, "freeshipping", "freeshipping")["totals"]
+    assert (
+        totals["shipping_amount"] == 0 and totals["grand_total"] == totals["subtotal"] + totals["tax_amount"]
+    )

@@ -62,3 +62,11 @@ def test_a_single_store_sandbox_has_only_the_default_view() -> None:
         assert {o["store_id"] for o in orders} == {1}
     with pytest.raises(ValueError, match="store codes"):
         magento_sandbox(orders=1, store_codes=()).__enter__()
+
+
+def test_old_collections_answered_a_page_past_the_end_with_the_last_page() -> None:
+    with magento_sandbox(orders=25, clamp_out_of_range_page=True) as shop:
+        api = Api(shop)
+        last = api.get("orders", params=search(sort=[("entity_id", "ASC")], page_size=10, page=3)).json()
+        past = api.get("orders", params=search(sort=[("entity_id", "ASC")], page_size=10, page=7)).json()
+        assert past["items"] == last["items"] and len(past["items"]) == 5
