@@ -91,9 +91,12 @@ class Resolver:
         )
         countries = self.countries({code for order in mappable for code in required_countries(order)})
         services = self.services()
-        partners = self.partners(mappable, countries)
+        partners, partner_errors = self.partners(mappable, countries)
+        errors.update(partner_errors)
         for order in mappable:
             entity_id = int(order["entity_id"])
+            if entity_id in partner_errors:
+                continue
             try:
                 missing = [key for key in required_products(order) if key not in products]
                 if missing:
@@ -228,14 +231,21 @@ class Resolver:
 
     def partners(
         self, orders: Sequence[Mapping[str, Any]], countries: Mapping[str, int]
-    ) -> dict[int, tuple[int, int, int]]:
-        """(partner, invoice address, delivery address) ids per order entity_id.
+    ) -> tuple[dict[int, tuple[int, int, int]], dict[int, Exception]]:
+        """(partner, invoice address, delivery address) ids per order entity_id, and the orders whose
+        customer cannot be mapped.
 
         A customer is matched by normalized email among companies and individuals without a parent (a guest
         reuses the contact of the same email); a new one is created with its two addresses in one call; a
         known one gets a new child address only when this order's address differs from those it has.
         """
-        values = {int(order["entity_id"]): partner_values(order, countries) for order in orders}
+        values: dict[int, PartnerValues] = {}
+        errors: dict[int, Exception] = {}
+        for order in orders:
+            try:
+                values[int(order["entity_id"])] = partner_values(order, countries)
+            except MappingError as exc:
+                errors[int(order["entity_id"])] = exc
         emails = sorted({value.email for value in values.values()})
         known = self._cached_partners(emails)
         unknown = [email for email in emails if email not in known]
@@ -256,7 +266,7 @@ class Resolver:
             invoice = self.address(partner_id, "invoice", value.invoice)
             delivery = self.address(partner_id, "delivery", value.delivery) if value.delivery else invoice
             result[entity_id] = (partner_id, invoice, delivery)
-        return result
+        return result, errors
 
     def _create_customer(self, value: PartnerValues) -> tuple[int, int, int]:
         """Create a customer under a short lock on its email, so two workers never create it twice."""
