@@ -258,15 +258,17 @@ def test_two_factor_auth_on_the_token_route_is_an_authentication_error(
 
 def test_requests_are_logged_at_debug_without_secrets_or_query(client: MagentoClient, script: Script) -> None:
     stream = io.StringIO()
+    root = logging.getLogger()
+    previous_level = root.level
     configure_logging("json", "DEBUG", stream=stream)
     try:
         script.answers.append(Answer.json(200, {"items": [], "total_count": 0}))
         client.find_customers_by_email("jane@example.com")
     finally:
         structlog.reset_defaults()
-        root = logging.getLogger()
         for handler in [h for h in root.handlers if getattr(h, "_connector_handler", False)]:
             root.removeHandler(handler)
+        root.setLevel(previous_level)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     [entry] = [line for line in lines if line.get("event") == "magento.request"]
     assert entry["level"] == "debug"
