@@ -316,14 +316,15 @@ def seed_state(state: SandboxState) -> None:
     config = state.config
     rng = random.Random(config.seed)  # noqa: S311  (reproducible test data, not secrets)
     factory = OrderFactory(state, rng)
-    factory.add_customers(max(8, config.orders // 4))
-    for customer_id in list(state.customers)[::5]:
-        factory.fill_cart(customer_id)
     setting = state.clock.snapshot()
     now = state.clock.now()
     start = now - timedelta(minutes=30 * config.orders + 120)
     legacy_index = min(2, config.orders - 1) if config.legacy_order else -1
     try:
+        state.clock.freeze(start - timedelta(days=30))  # accounts exist before their orders
+        factory.add_customers(max(8, config.orders // 4))
+        for customer_id in list(state.customers)[::5]:
+            factory.fill_cart(customer_id)
         for index in range(config.orders):
             created = start + timedelta(minutes=30 * index, seconds=rng.randint(0, 1700))
             target = target_for(index, rng)

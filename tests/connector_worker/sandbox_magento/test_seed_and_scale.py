@@ -107,3 +107,11 @@ def test_two_thousand_orders_seed_fast_and_page_cheaply_under_latency() -> None:
             f"seed+start 2000 orders: {seeded:.2f}s; 20 pages x 100 with 30 ms latency, 8 workers: {paged:.2f}s"
         )
         assert seeded < 10 and paged < 10
+
+
+def test_customers_exist_before_their_orders() -> None:
+    sandbox = MagentoSandbox(SandboxConfig(seed=3, orders=30))
+    joined = {c["id"]: c["created_at"] for c in sandbox.state.customers.values()}
+    for order in rendered(sandbox):
+        if order.get("customer_id"):
+            assert joined[order["customer_id"]] < order["created_at"]  # type: ignore[index, operator]
