@@ -92,7 +92,9 @@ class InstanceOptions(_Strict):
     prices_include_tax: Literal["auto", "yes", "no"] = "auto"
     amount_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Below the tasks' 22 s soft time limit (config/celery.py), so a slow answer fails as a timeout the
+    # task can retry rather than as a time limit in the middle of a call.
+    read_timeout_seconds: float = Field(default=15.0, gt=0)
     max_retries: int = Field(default=5, ge=0, le=20)
 
     def target_for(self, state: str, status: str | None = None) -> OdooTarget | None:
@@ -146,7 +148,8 @@ class OdooSettings(_Strict):
     password: SecretStr | None = None
     api_key: SecretStr | None = None
     protocol: Literal["auto", "xmlrpc", "jsonrpc", "json2"] = "auto"
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Below the tasks' 22 s soft time limit (config/celery.py); confirming or invoicing is seconds at worst.
+    timeout_seconds: float = Field(default=20.0, gt=0)
 
 
 class WebhookSettings(_Strict):
