@@ -128,7 +128,7 @@ class DeadLetter:
             "reason": self.reason,
             "task": self.task,
             "task_id": self.task_id,
-            "kwargs": json.dumps(self.kwargs, sort_keys=True),
+            "kwargs": json.dumps(self.kwargs, sort_keys=True, default=_jsonable),
             "attempts": json.dumps([attempt.as_dict() for attempt in self.attempts]),
             "failed_at": self.failed_at,
         }
@@ -154,6 +154,12 @@ class DeadLetter:
             failed_at=data.get("failed_at", ""),
             id=entry_id,
         )
+
+
+def _jsonable(value: Any) -> str:
+    """Kwargs as a worker sees them hold Decimal and datetime values (kombu's JSON decodes both back), e.g.
+    the order payload a pull hands to ``orders.sync``: stored as text, which the mappers read back as well."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _text(value: bytes | str | None) -> str:
