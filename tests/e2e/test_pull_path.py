@@ -147,6 +147,18 @@ def test_a_returning_guest_is_one_contact_not_one_per_order(
     assert len(heads) == 1
 
 
+def test_a_guest_who_registers_later_gets_the_magento_customer_id(
+    stack: Stack, imported: list[dict[str, Any]]
+) -> None:
+    guest_order, customer_order = (stack.odoo_order(SHOP, i) for i in PREPARED.guest_then_customer)
+    assert guest_order is not None and customer_order is not None
+    customer_id = _magento_orders(stack)[PREPARED.guest_then_customer[1]]["customer_id"]
+    # then the guest's contact is the customer's, and it now carries the Magento customer id
+    assert _m2o(guest_order["partner_id"]) == _m2o(customer_order["partner_id"])
+    partner = _partner(stack, _m2o(customer_order["partner_id"]))
+    assert partner["magento_customer_id"] == str(customer_id)
+
+
 def test_customers_have_their_addresses_as_child_contacts_and_their_magento_id(
     stack: Stack, imported: list[dict[str, Any]]
 ) -> None:
@@ -167,7 +179,7 @@ def test_customers_have_their_addresses_as_child_contacts_and_their_magento_id(
             assert delivery["id"] == invoice["id"]
         else:
             assert (_m2o(delivery["parent_id"]), delivery["type"]) == (partner_id, "delivery")
-        if order.get("customer_id") and order["entity_id"] != PREPARED.guest_then_customer[1]:
+        if order.get("customer_id"):
             assert partner["magento_customer_id"] == str(order["customer_id"])
         heads_by_email.setdefault(partner["email_normalized"], set()).add(partner_id)
     # and one contact per e-mail
