@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "pull": "connector_worker.cli.sync_cmd:pull",
     "sync": "connector_worker.cli.sync_cmd:sync",
     "orders": "connector_worker.cli.orders_cmd:orders",
+    "demo": "connector_worker.cli.demo_cmd:demo",
 }
 
 
