@@ -22,12 +22,14 @@ The handle's API is small and stable: connection facts, call counters, faults, d
 from __future__ import annotations
 
 import secrets
+import xmlrpc.client
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import odoolib
+from odoolib.rpc import XmlRPCConnector
 
 from connector_worker.sandbox.odoo.app import OdooSandbox
 from connector_worker.sandbox.odoo.control import read_records
@@ -36,6 +38,20 @@ from connector_worker.sandbox.odoo.faults import FaultRule
 from connector_worker.sandbox.odoo.server import SandboxServer
 
 Protocol = Literal["xmlrpc", "xmlrpc/2", "jsonrpc", "json2"]
+
+
+class ClosingXmlRPCConnector(XmlRPCConnector):  # type: ignore[misc]
+    """odoo-client-lib's XML-RPC connector (legacy ``/xmlrpc``, a new ``ServerProxy`` per call) that closes
+    each proxy once its call is answered.
+
+    The sandbox keeps HTTP/1.1 connections alive as Odoo does; the library never closes its proxies, so
+    their sockets would otherwise linger until garbage collection and raise a ResourceWarning (an error
+    under pytest). The calls on the wire are exactly the library's.
+    """
+
+    def send(self, service_name: str, method: str, *args: Any) -> Any:
+        with xmlrpc.client.ServerProxy(f"{self.url}/{service_name}") as service:
+            return getattr(service, method)(*args)
 
 
 @dataclass
@@ -94,6 +110,16 @@ class OdooSandboxHandle:
         """The next ``times`` matching calls commit, then a proxy answers 504 (outcome unknown)."""
         self.sandbox.faults.add(FaultRule("lost_response", model, method, protocol, times))
 
+    def close_connections(
+        self,
+        times: int | None = None,
+        model: str | None = None,
+        method: str | None = None,
+        protocol: Protocol | None = None,
+    ) -> None:
+        """Answer matching calls with ``Connection: close`` (a proxy that does not keep connections alive)."""
+        self.sandbox.faults.add(FaultRule("close_connection", model, method, protocol, times))
+
     def down(self, seconds: float, mode: Literal["refuse", "502"] = "refuse") -> None:
         """Refuse connections (or answer a proxy's 502) for ``seconds``; ``up()`` ends it early."""
         self.sandbox.faults.set_down(seconds, mode)
@@ -125,8 +151,14 @@ class OdooSandboxHandle:
 
     # -- clients ------------------------------------------------------------------------------------
     def connection(self, protocol: Literal["xmlrpc", "jsonrpc", "json2"] = "xmlrpc") -> Any:
-        """An odoo-client-lib connection (json2 logs in with the API key, the others with the password)."""
+        """An odoo-client-lib connection (json2 logs in with the API key, the others with the password).
+
+        Over XML-RPC each call's proxy is closed after its answer (``ClosingXmlRPCConnector``).
+        """
         secret = self.api_key if protocol == "json2" else self.password
+        if protocol == "xmlrpc":
+            connector = ClosingXmlRPCConnector(self.host, self.port)
+            return odoolib.Connection(connector, self.db, self.login, secret)
         return odoolib.get_connection(
             hostname=self.host,
             protocol=protocol,

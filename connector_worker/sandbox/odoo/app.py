@@ -45,6 +45,12 @@ class OdooSandbox:
         self.faults.clear()
 
     async def before_call(self, info: CallInfo) -> None:
+        """Count the call as it arrives, then hold it for any injected latency.
+
+        Counting on arrival keeps counters true to what a test sent: a call held by latency after its
+        client gave up must not turn up in a later test's count.
+        """
+        self.counter.add(info.protocol, info.model, info.method)
         delay = self.faults.latency_seconds(info.protocol, info.model, info.method)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -56,10 +62,17 @@ def _proxy_response(sandbox: OdooSandbox) -> Response | None:
     return None
 
 
-def _lost(sandbox: OdooSandbox, info: CallInfo) -> Response | None:
+def _finish(sandbox: OdooSandbox, info: CallInfo, response: Response) -> Response:
+    """The answer as it reaches the client: lost behind a proxy's 504, or closing its connection.
+
+    Odoo keeps HTTP/1.1 connections alive, and so does the sandbox unless a ``close_connection`` fault says
+    otherwise (a proxy that closes after every answer).
+    """
     if sandbox.faults.take("lost_response", info.protocol, info.model, info.method):
         return Response(wire.PROXY_504, status_code=504, media_type="text/html")
-    return None
+    if sandbox.faults.take("close_connection", info.protocol, info.model, info.method):
+        response.headers["Connection"] = "close"
+    return response
 
 
 async def _xmlrpc(request: Request, sandbox: OdooSandbox, legacy: bool) -> Response:
@@ -78,9 +91,7 @@ async def _xmlrpc(request: Request, sandbox: OdooSandbox, legacy: bool) -> Respo
         payload = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=False).encode()
     except Exception as exc:
         payload = wire.xmlrpc_fault(exc, legacy)
-    # Close after each answer: odoo-client-lib makes a new ServerProxy per call and never closes it, so a
-    # kept-alive socket would linger until garbage collection (a ResourceWarning, an error under pytest).
-    return _lost(sandbox, info) or Response(payload, media_type="text/xml", headers={"Connection": "close"})
+    return _finish(sandbox, info, Response(payload, media_type="text/xml"))
 
 
 async def _jsonrpc(request: Request, sandbox: OdooSandbox) -> Response:
@@ -103,7 +114,7 @@ async def _jsonrpc(request: Request, sandbox: OdooSandbox) -> Response:
         }
     except Exception as exc:
         answer = {"jsonrpc": "2.0", "id": request_id, "error": wire.jsonrpc_error(exc)}
-    return _lost(sandbox, info) or Response(wire.json_dumps(answer), media_type="application/json")
+    return _finish(sandbox, info, Response(wire.json_dumps(answer), media_type="application/json"))
 
 
 def _json2_error(exc: BaseException) -> Response:
@@ -154,8 +165,8 @@ async def _json2(request: Request, sandbox: OdooSandbox) -> Response:
     try:
         result = sandbox.dispatcher.dispatch_json2(info, uid, params)
     except Exception as exc:
-        return _lost(sandbox, info) or _json2_error(exc)
-    return _lost(sandbox, info) or Response(wire.json_dumps(result), media_type="application/json")
+        return _finish(sandbox, info, _json2_error(exc))
+    return _finish(sandbox, info, Response(wire.json_dumps(result), media_type="application/json"))
 
 
 async def _web_version(request: Request, sandbox: OdooSandbox) -> Response:

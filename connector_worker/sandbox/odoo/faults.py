@@ -2,7 +2,9 @@
 
 Faults: per-call latency (awaited before the transaction lock, so it never blocks other calls), Odoo's
 serialization failure (raised as Odoo reports it once its own retries are spent), a lost response (the
-call commits, then a proxy answers 504), and a down period (connections refused, or a proxy's 502).
+call commits, then a proxy answers 504), a closed connection (the answer says ``Connection: close``, as a
+proxy that does not keep connections alive; Odoo itself keeps them), and a down period (connections
+refused, or a proxy's 502).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["latency", "serialization", "lost_response"]
+FaultKind = Literal["latency", "serialization", "lost_response", "close_connection"]
 DownMode = Literal["refuse", "502"]
-FAULT_KINDS: tuple[str, ...] = ("latency", "serialization", "lost_response")
+FAULT_KINDS: tuple[str, ...] = ("latency", "serialization", "lost_response", "close_connection")
 
 
 @dataclass

@@ -44,7 +44,7 @@ class CallInfo:
 
 
 class Dispatcher:
-    """Runs calls against one database, counting them and applying injected faults."""
+    """Runs calls against one database and applies injected faults (the app counts them on arrival)."""
 
     def __init__(self, db: Database, counter: CallCounter, faults: Faults) -> None:
         self.db = db
@@ -62,8 +62,7 @@ class Dispatcher:
 
     # -- RPC services -------------------------------------------------------------------------------
     def dispatch(self, info: CallInfo, service: str, method: str, params: list[Any]) -> Any:
-        """Run one XML-RPC or JSON-RPC service call (``common``, ``object``, ``db``)."""
-        self.counter.add(info.protocol, info.model, info.method)
+        """Run one XML-RPC or JSON-RPC service call (``common``, ``object``, ``db``); the app counts it."""
         if service == "common":
             return self._common(method, params)
         if service == "db":
@@ -163,8 +162,7 @@ class Dispatcher:
 
     # -- JSON-2 -------------------------------------------------------------------------------------
     def dispatch_json2(self, info: CallInfo, uid: int, params: dict[str, Any]) -> Any:
-        """Run one ``/json/2/<model>/<method>`` call with named arguments."""
-        self.counter.add(info.protocol, info.model, info.method)
+        """Run one ``/json/2/<model>/<method>`` call with named arguments; the app counts it."""
         model, name = info.model, info.method
         if model not in self.db.schema:
             raise Json2NotFound(f"the model {model!r} does not exist")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import xmlrpc.client
@@ -132,3 +133,57 @@ def test_control_surface_over_http(odoo19: OdooSandboxHandle) -> None:
         )
         assert records.json()["records"][0]["name"] == "Saudi Arabia"
         assert client.delete("/_sandbox/faults").json()["faults"] == []
+
+
+def _version_call(connection: http.client.HTTPConnection) -> http.client.HTTPResponse:
+    connection.request(
+        "POST", "/xmlrpc/2/common", xmlrpc.client.dumps((), "version"), {"Content-Type": "text/xml"}
+    )
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_xmlrpc_connections_stay_open_between_calls_as_odoo_keeps_them(odoo18: OdooSandboxHandle) -> None:
+    odoo18.clear_faults()
+    connection = http.client.HTTPConnection(odoo18.host, odoo18.port, timeout=10)
+    try:
+        # given one HTTP/1.1 connection, when three calls go over it
+        first = _version_call(connection)
+        socket = connection.sock
+        answers = [_version_call(connection) for _ in range(2)]
+        # then no answer asks to close and the same socket carried all three
+        assert all(r.status == 200 and r.getheader("Connection") is None for r in [first, *answers])
+        assert connection.sock is socket and socket is not None
+    finally:
+        connection.close()
+
+
+def test_a_close_connection_fault_ends_the_connection_after_the_answer(odoo18: OdooSandboxHandle) -> None:
+    odoo18.clear_faults()
+    odoo18.close_connections(times=1, protocol="xmlrpc/2")
+    connection = http.client.HTTPConnection(odoo18.host, odoo18.port, timeout=10)
+    try:
+        closing = _version_call(connection)
+        assert closing.getheader("Connection") == "close"
+        assert connection.sock is None  # http.client dropped the socket the server closes
+        reopened = _version_call(connection)  # the fault was used up: a new connection stays open
+        assert reopened.getheader("Connection") is None and connection.sock is not None
+    finally:
+        connection.close()
+
+
+def test_a_call_is_counted_when_it_arrives_not_when_its_latency_ends(odoo18: OdooSandboxHandle) -> None:
+    odoo18.clear_faults()
+    odoo18.reset_calls()
+    odoo18.add_latency(600, model="common", method="version")
+    connection = http.client.HTTPConnection(odoo18.host, odoo18.port, timeout=0.2)
+    try:
+        with pytest.raises(TimeoutError):
+            _version_call(connection)
+        # the client gave up; the call it sent is already in the count, not 0.4 s later
+        assert odoo18.calls(model="common", method="version") == 1
+    finally:
+        connection.close()
+        odoo18.clear_faults()
+        time.sleep(0.5)  # let the held call finish before the next test counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xmlrpc.client
+from collections.abc import Callable, Iterator
 
 import httpx
 import odoolib
@@ -11,32 +12,46 @@ from odoolib.tools import AuthenticationError, JsonRPCException
 
 from tests.support.odoo_sandbox import OdooSandboxHandle
 
-
-def _proxy(odoo: OdooSandboxHandle, service: str, legacy: bool = False) -> xmlrpc.client.ServerProxy:
-    path = "xmlrpc" if legacy else "xmlrpc/2"
-    return xmlrpc.client.ServerProxy(f"{odoo.url}/{path}/{service}")
+ProxyFactory = Callable[..., xmlrpc.client.ServerProxy]
 
 
-def test_version_reports_the_configured_release(odoo: OdooSandboxHandle) -> None:
-    version = _proxy(odoo, "common").version()
+@pytest.fixture
+def proxy() -> Iterator[ProxyFactory]:
+    """Plain ``ServerProxy`` objects, closed after the test (the sandbox keeps connections alive)."""
+    opened: list[xmlrpc.client.ServerProxy] = []
+
+    def make(odoo: OdooSandboxHandle, service: str, legacy: bool = False) -> xmlrpc.client.ServerProxy:
+        path = "xmlrpc" if legacy else "xmlrpc/2"
+        opened.append(xmlrpc.client.ServerProxy(f"{odoo.url}/{path}/{service}"))
+        return opened[-1]
+
+    yield make
+    for server_proxy in opened:
+        server_proxy("close")()
+
+
+def test_version_reports_the_configured_release(odoo: OdooSandboxHandle, proxy: ProxyFactory) -> None:
+    version = proxy(odoo, "common").version()
     assert version["server_version"] == f"{odoo.version}.0"
     assert version["server_version_info"][:2] == [odoo.version, 0]
     assert version["protocol_version"] == 1
 
 
-def test_login_returns_the_uid_and_a_wrong_password_returns_false(odoo: OdooSandboxHandle) -> None:
-    common = _proxy(odoo, "common")
+def test_login_returns_the_uid_and_a_wrong_password_returns_false(
+    odoo: OdooSandboxHandle, proxy: ProxyFactory
+) -> None:
+    common = proxy(odoo, "common")
     assert common.login(odoo.db, odoo.login, odoo.password) == 2
     assert common.authenticate(odoo.db, odoo.login, odoo.api_key, {}) == 2
     assert common.authenticate(odoo.db, odoo.login, "wrong", {}) is False
 
 
-def test_wrong_password_in_execute_kw_is_access_denied(odoo: OdooSandboxHandle) -> None:
+def test_wrong_password_in_execute_kw_is_access_denied(odoo: OdooSandboxHandle, proxy: ProxyFactory) -> None:
     with pytest.raises(xmlrpc.client.Fault) as fault:
-        _proxy(odoo, "object").execute_kw(odoo.db, 2, "wrong", "res.partner", "search", [[]])
+        proxy(odoo, "object").execute_kw(odoo.db, 2, "wrong", "res.partner", "search", [[]])
     assert (fault.value.faultCode, fault.value.faultString) == (3, "Access Denied")
     with pytest.raises(xmlrpc.client.Fault) as legacy:
-        _proxy(odoo, "object", legacy=True).execute_kw(odoo.db, 2, "wrong", "res.partner", "search", [[]])
+        proxy(odoo, "object", legacy=True).execute_kw(odoo.db, 2, "wrong", "res.partner", "search", [[]])
     assert legacy.value.faultCode == "AccessDenied"
 
 
@@ -67,15 +82,17 @@ def test_client_lib_login_failure_is_an_authentication_error(odoo: OdooSandboxHa
         conn.get_model("res.partner").search([])
 
 
-def test_unknown_model_is_a_user_error(odoo: OdooSandboxHandle) -> None:
+def test_unknown_model_is_a_user_error(odoo: OdooSandboxHandle, proxy: ProxyFactory) -> None:
     with pytest.raises(xmlrpc.client.Fault) as fault:
-        _proxy(odoo, "object").execute_kw(odoo.db, 2, odoo.password, "no.such.model", "search", [[]])
+        proxy(odoo, "object").execute_kw(odoo.db, 2, odoo.password, "no.such.model", "search", [[]])
     assert (fault.value.faultCode, fault.value.faultString) == (2, "Object no.such.model doesn't exist")
 
 
-def test_private_method_is_refused_with_the_versions_text(odoo: OdooSandboxHandle) -> None:
+def test_private_method_is_refused_with_the_versions_text(
+    odoo: OdooSandboxHandle, proxy: ProxyFactory
+) -> None:
     with pytest.raises(xmlrpc.client.Fault) as fault:
-        _proxy(odoo, "object").execute_kw(odoo.db, 2, odoo.password, "sale.order", "_create_invoices", [[1]])
+        proxy(odoo, "object").execute_kw(odoo.db, 2, odoo.password, "sale.order", "_create_invoices", [[1]])
     assert fault.value.faultCode == 4
     if odoo.version == 17:
         assert (
@@ -86,15 +103,17 @@ def test_private_method_is_refused_with_the_versions_text(odoo: OdooSandboxHandl
             "Private methods (such as 'sale.order._create_invoices') cannot be called remotely."
         )
     with pytest.raises(xmlrpc.client.Fault) as legacy:
-        _proxy(odoo, "object", legacy=True).execute_kw(
+        proxy(odoo, "object", legacy=True).execute_kw(
             odoo.db, 2, odoo.password, "sale.order", "_create_invoices", [[1]]
         )
     assert str(legacy.value.faultCode).startswith("warning -- AccessError\n\nPrivate methods")
 
 
-def test_unknown_method_is_an_application_error_with_a_traceback(odoo19: OdooSandboxHandle) -> None:
+def test_unknown_method_is_an_application_error_with_a_traceback(
+    odoo19: OdooSandboxHandle, proxy: ProxyFactory
+) -> None:
     with pytest.raises(xmlrpc.client.Fault) as fault:
-        _proxy(odoo19, "object").execute_kw(
+        proxy(odoo19, "object").execute_kw(
             odoo19.db, 2, odoo19.password, "sale.order", "no_such_method", [[]]
         )
     assert fault.value.faultCode == 1

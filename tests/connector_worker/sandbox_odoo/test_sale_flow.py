@@ -52,8 +52,10 @@ def test_unlink_of_a_confirmed_order_is_refused(odoo: OdooSandboxHandle) -> None
     conn = odoo.connection("xmlrpc")
     order = _order(odoo, conn)
     conn.get_model("sale.order").action_confirm([order])
-    proxy = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/object")
-    with proxy, pytest.raises(xmlrpc.client.Fault) as fault:
+    with (
+        xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/object") as proxy,
+        pytest.raises(xmlrpc.client.Fault) as fault,
+    ):
         proxy.execute_kw(odoo.db, 2, odoo.password, "sale.order", "unlink", [[order]])
     assert fault.value.faultCode == 2
     assert (
