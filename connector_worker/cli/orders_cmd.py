@@ -69,7 +69,7 @@ def render_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def _cell(row: dict[str, Any], field: str) -> str:
     value = row.get(field)
-    if value in (False, None):
+    if value is None or value is False:  # Odoo's empty; a 0.0 amount is a value
         return ""
     if field in SELECTION_LABELS:
         return SELECTION_LABELS[field].get(str(value), str(value))
