@@ -27,6 +27,7 @@ class PaymentOutcome(StrEnum):
     REGISTERED = "registered"  # this run registered the payment
     ALREADY_PAID = "already_paid"  # an earlier run (or a person) did
     NOT_CONFIRMED = "not_confirmed"  # the order is still a quotation (auto_confirm off, or pending)
+    NOTHING_DUE = "nothing_due"  # the invoice totals zero (a 100 % coupon): Odoo refuses a payment of nothing
 
 
 def register_payment(
@@ -40,7 +41,7 @@ def register_payment(
     """Bring the Odoo ``order`` (``id``, ``state``, ``invoice_ids``, ``amount_total``) to *paid*.
 
     Steps, each skipped when Odoo shows it done: create the invoice (wizard), post it, register the
-    payment of its residual amount in ``journal``.
+    payment of its residual amount in ``journal`` (none when nothing is due: Odoo refuses a payment then).
     """
     if order["state"] != "sale":
         return PaymentOutcome.NOT_CONFIRMED
@@ -59,6 +60,8 @@ def register_payment(
             amount = Decimal(str(invoice["amount_total"]))
         else:
             amount = Decimal(str(invoice["amount_residual"]))
+    if amount <= 0:
+        return PaymentOutcome.NOTHING_DUE
     gw.register_payment(invoice_id, amount=amount, journal=journal, payment_date=payment_date, memo=memo)
     log.info("payment_registered", invoice_id=invoice_id, amount=str(amount), journal=journal.code)
     return PaymentOutcome.REGISTERED

@@ -351,8 +351,12 @@ def start_stack(
     beat: bool = True,
     tuning: CeleryTuning = TEST_TUNING,
     tmp_dir: Path | None = None,
+    prepare: Callable[[dict[str, MagentoSandboxHandle]], None] | None = None,
 ) -> Iterator[Stack]:
-    """Start everything (processes boot in parallel), yield the :class:`Stack`, stop everything."""
+    """Start everything (processes boot in parallel), yield the :class:`Stack`, stop everything.
+
+    ``prepare`` sees the shops before any connector process starts (beat pulls every instance at once).
+    """
     prefix = f"e2e:{uuid.uuid4().hex[:10]}:"
     directory = tmp_dir or Path(tempfile.mkdtemp(prefix="e2e-"))
     with ExitStack() as stack:
@@ -377,6 +381,8 @@ def start_stack(
                 webhook_secret=WEBHOOK_SECRET,
                 **spec.options,
             )
+        if prepare is not None:
+            prepare(handles)
         odoo_config = odoo_settings(odoo)
         mirror_catalogs(odoo_config, [handles[spec.name] for spec in shops if spec.mirror_catalog])
         config_path = directory / "instances.toml"

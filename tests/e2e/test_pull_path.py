@@ -170,8 +170,8 @@ def test_customers_have_their_addresses_as_child_contacts_and_their_magento_id(
         partner_id = _m2o(record["partner_id"])
         assert partner_id is not None
         partner = partners[partner_id]
-        invoice = partners[_m2o(record["partner_invoice_id"])]  # type: ignore[index]
-        delivery = partners[_m2o(record["partner_shipping_id"])]  # type: ignore[index]
+        invoice = partners[_m2o(record["partner_invoice_id"])]
+        delivery = partners[_m2o(record["partner_shipping_id"])]
         # the order's customer is a contact of its own, with the billing and shipping addresses as children
         assert not _m2o(partner.get("parent_id"))
         assert (_m2o(invoice["parent_id"]), invoice["type"]) == (partner_id, "invoice")
