@@ -122,7 +122,9 @@ def _advance(cursor: _Cursor, items: Sequence[Mapping[str, Any]], is_last: bool)
         else:
             cursor.exact_page += 1
         return False
-    if is_last:
+    if is_last:  # the window's last page is handled too: the watermark may follow it to its newest order
+        if items:
+            cursor.at = max(cursor.at, *(order["updated_at"] for order in items))
         return True
     newest = max(order["updated_at"] for order in items)
     if newest == cursor.at:  # a whole page within one second: page through that second by offset

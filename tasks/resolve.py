@@ -31,6 +31,8 @@ from mappers.partner import PartnerValues, normalize_email, partner_values, requ
 
 log = get_logger(__name__)
 
+# What the resolver reads of a customer contact: enough to tell a head contact and whether it has its id.
+CUSTOMER_FIELDS = ("id", "email_normalized", "parent_id", "magento_customer_id")
 # Service products every Magento order may need besides its catalogue items, by internal reference.
 SERVICE_PRODUCTS = {
     "shipping": ("MAGENTO-SHIPPING", "Shipping (Magento)"),
@@ -50,6 +52,14 @@ class UnknownSkuError(UnmappableOrder):
             for key in keys
         )
         super().__init__(f"unknown SKU in Odoo: {names}; create the product (or set its Magento Product ID)")
+
+
+@dataclass(frozen=True)
+class KnownCustomer:
+    """A customer contact found or made in Odoo, and the Magento customer id it holds (None: a guest's)."""
+
+    id: int
+    magento_customer_id: str | None
 
 
 @dataclass(frozen=True)
@@ -237,7 +247,8 @@ class Resolver:
 
         A customer is matched by normalized email among companies and individuals without a parent (a guest
         reuses the contact of the same email); a new one is created with its two addresses in one call; a
-        known one gets a new child address only when this order's address differs from those it has.
+        known one gets a new child address only when this order's address differs from those it has, and
+        its Magento customer id once an order shows one (a guest who registered later).
         """
         values: dict[int, PartnerValues] = {}
         errors: dict[int, Exception] = {}
@@ -250,46 +261,67 @@ class Resolver:
         known = self._cached_partners(emails)
         unknown = [email for email in emails if email not in known]
         if unknown:
-            for email, rows in self.gw.find_partners_by_emails(unknown).items():
+            for email, rows in self.gw.find_partners_by_emails(unknown, CUSTOMER_FIELDS).items():
                 heads = [row for row in rows if not row.get("parent_id")]
                 if heads:
-                    known[email] = int(heads[0]["id"])
+                    known[email] = _known(heads[0])
                     self._cache_partner(email, known[email])
         result: dict[int, tuple[int, int, int]] = {}
         for entity_id, value in values.items():
-            partner_id = known.get(value.email)
-            if partner_id is None:
-                ids = self._create_customer(value)
-                known[value.email] = ids[0]
+            customer = known.get(value.email)
+            if customer is None:
+                customer, ids = self._create_customer(value)
+                known[value.email] = customer
                 result[entity_id] = ids
                 continue
-            invoice = self.address(partner_id, "invoice", value.invoice)
-            delivery = self.address(partner_id, "delivery", value.delivery) if value.delivery else invoice
-            result[entity_id] = (partner_id, invoice, delivery)
+            invoice = self.address(customer.id, "invoice", value.invoice)
+            delivery = self.address(customer.id, "delivery", value.delivery) if value.delivery else invoice
+            result[entity_id] = (customer.id, invoice, delivery)
+        self._record_customer_ids(values.values(), known)
         return result, errors
 
-    def _create_customer(self, value: PartnerValues) -> tuple[int, int, int]:
+    def _create_customer(self, value: PartnerValues) -> tuple[KnownCustomer, tuple[int, int, int]]:
         """Create a customer under a short lock on its email, so two workers never create it twice."""
         lock_key = self.runtime.keys.lock(f"partner:{self.instance.name}:{value.email}")
         with hold_lock(self.runtime.redis, lock_key):
             existing = [
                 row
-                for row in self.gw.find_partners_by_emails([value.email]).get(value.email, [])
+                for row in self.gw.find_partners_by_emails([value.email], CUSTOMER_FIELDS).get(
+                    value.email, []
+                )
                 if not row.get("parent_id")
             ]
             if existing:
-                partner_id = int(existing[0]["id"])
-                self._cache_partner(value.email, partner_id)
-                invoice = self.address(partner_id, "invoice", value.invoice)
-                delivery = self.address(partner_id, "delivery", value.delivery) if value.delivery else invoice
-                return (partner_id, invoice, delivery)
+                customer = _known(existing[0])
+                self._cache_partner(value.email, customer)
+                invoice = self.address(customer.id, "invoice", value.invoice)
+                delivery = (
+                    self.address(customer.id, "delivery", value.delivery) if value.delivery else invoice
+                )
+                return customer, (customer.id, invoice, delivery)
             ids = self.gw.create_partner(value.partner, value.invoice, value.delivery)
-        self._cache_partner(value.email, ids.partner_id)
+        customer = KnownCustomer(ids.partner_id, value.magento_customer_id)
+        self._cache_partner(value.email, customer)
         self._cache_address(ids.partner_id, "invoice", value.invoice, ids.invoice_id)
         if value.delivery:
             self._cache_address(ids.partner_id, "delivery", value.delivery, ids.delivery_id)
         log.info("customer_created", partner_id=ids.partner_id)
-        return (ids.partner_id, ids.invoice_id, ids.delivery_id)
+        return customer, (ids.partner_id, ids.invoice_id, ids.delivery_id)
+
+    def _record_customer_ids(self, values: Iterable[PartnerValues], known: dict[str, KnownCustomer]) -> None:
+        """Give a contact made for a guest the Magento customer id its email now orders with (never replace one)."""
+        newest: dict[str, str] = {}
+        for value in values:
+            if value.magento_customer_id:
+                newest[value.email] = value.magento_customer_id
+        for email, customer_id in newest.items():
+            customer = known.get(email)
+            if customer is None or customer.magento_customer_id:
+                continue
+            self.gw.write("res.partner", [customer.id], {"magento_customer_id": customer_id})
+            known[email] = KnownCustomer(customer.id, customer_id)
+            self._cache_partner(email, known[email])
+            log.info("customer_id_recorded", partner_id=customer.id, magento_customer_id=customer_id)
 
     def address(self, partner_id: int, kind: str, vals: Mapping[str, Any]) -> int:
         """The child address of ``partner_id`` equal to ``vals``, created when the customer has none."""
@@ -312,20 +344,40 @@ class Resolver:
         self._cache_address(partner_id, kind, vals, address_id)
         return address_id
 
-    def _cached_partners(self, emails: Sequence[str]) -> dict[str, int]:
+    def _cached_partners(self, emails: Sequence[str]) -> dict[str, KnownCustomer]:
         if not emails:
             return {}
         rkeys, name = self.runtime.keys, self.instance.name
         raw = self.runtime.redis.mget([rkeys.partner_by_email(name, email) for email in emails])
-        return {email: int(value) for email, value in zip(emails, raw, strict=True) if value is not None}
+        found = {}
+        for email, value in zip(emails, raw, strict=True):
+            if value is not None:
+                partner_id, _, customer_id = _text(value).partition(":")
+                found[email] = KnownCustomer(int(partner_id), customer_id or None)
+        return found
 
-    def _cache_partner(self, email: str, partner_id: int) -> None:
+    def _cache_partner(self, email: str, customer: KnownCustomer) -> None:
+        """``<partner id>`` or ``<partner id>:<Magento customer id>`` (the id the contact holds)."""
         key = self.runtime.keys.partner_by_email(self.instance.name, email)
-        self.runtime.redis.set(key, partner_id, ex=ID_CACHE_TTL_SECONDS)
+        value = (
+            f"{customer.id}:{customer.magento_customer_id}" if customer.magento_customer_id else customer.id
+        )
+        self.runtime.redis.set(key, value, ex=ID_CACHE_TTL_SECONDS)
 
     def _cache_address(self, partner_id: int, kind: str, vals: Mapping[str, Any], address_id: int) -> None:
         key = self.runtime.keys.address(self.instance.name, partner_id, kind, _digest(vals))
         self.runtime.redis.set(key, address_id, ex=ID_CACHE_TTL_SECONDS)
+
+
+def _known(row: Mapping[str, Any]) -> KnownCustomer:
+    """A contact as searched: its id and the Magento customer id it holds (False in Odoo when none)."""
+    return KnownCustomer(
+        int(row["id"]), str(row["magento_customer_id"]) if row.get("magento_customer_id") else None
+    )
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _digest(vals: Mapping[str, Any]) -> str:
