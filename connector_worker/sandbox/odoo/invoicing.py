@@ -34,13 +34,26 @@ def move_lines(env: Env, move: Record) -> list[Record]:
     ]
 
 
+def move_rounding(env: Env, move: Record) -> float:
+    """The rounding of the move's currency (the company's when none is set)."""
+    currency = move.get("currency_id") or env.get("res.company", 1, "currency_id")
+    return float(env.get("res.currency", currency, "rounding") or money.CENT)
+
+
 def move_totals(env: Env, move: Record) -> money.Totals:
     lines = [line for line in move_lines(env, move) if line.get("display_type") in (None, "product")]
-    return money.totals(env, [_aml_input(line) for line in lines])
+    return money.totals(env, [_aml_input(line) for line in lines], move_rounding(env, move))
+
+
+def _line_totals(env: Env, line: Record) -> tuple[float, float, float]:
+    move = env.store.get("account.move", line.get("move_id") or 0)
+    rounding = move_rounding(env, move) if move else money.CENT
+    return money.totals(env, [_aml_input(line)], rounding).lines[0]
 
 
 def amount_residual(env: Env, move: Record) -> float:
-    return money.float_round(move_totals(env, move).total - float(move.get("amount_paid_sandbox") or 0.0))
+    paid = float(move.get("amount_paid_sandbox") or 0.0)
+    return money.float_round(move_totals(env, move).total - paid, move_rounding(env, move))
 
 
 def payment_state(env: Env, move: Record) -> str:
@@ -96,8 +109,8 @@ def _register() -> None:
         display_type=lambda env, vals: "product",
     )
     line.computed.update(
-        price_subtotal=lambda env, rec: money.totals(env, [_aml_input(rec)]).lines[0][0],
-        price_total=lambda env, rec: money.totals(env, [_aml_input(rec)]).lines[0][2],
+        price_subtotal=lambda env, rec: _line_totals(env, rec)[0],
+        price_total=lambda env, rec: _line_totals(env, rec)[2],
     )
     wizard = behaviour("sale.advance.payment.inv")
     wizard.defaults.update(

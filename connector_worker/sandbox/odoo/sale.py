@@ -50,7 +50,7 @@ def _line_input(env: Env, line: Record) -> money.LineInput:
 
 def order_totals(env: Env, order: Record) -> money.Totals:
     lines = [line for line in order_lines(env, order["id"]) if not line.get("display_type")]
-    return money.totals(env, [_line_input(env, line) for line in lines])
+    return money.totals(env, [_line_input(env, line) for line in lines], _currency_rounding(env, order))
 
 
 def _product(env: Env, vals: dict[str, Any]) -> Record | None:
