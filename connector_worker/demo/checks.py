@@ -62,6 +62,7 @@ class Verdict:
     dead_letters: list[DeadLetterView] = field(default_factory=list)
     expected_dead_letters: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    gave_up: str = ""  # why the wait ended before everything was in line (timed out, no progress)
 
     @property
     def ok(self) -> bool:
@@ -141,9 +142,11 @@ def _check_order(
         problems.append(
             f"{label}: Odoo total {amount_total} differs from Magento's grand_total {grand_total}"
         )
-    paid = _has_paid_invoice(row, invoices)
+    # A payment is due for a confirmed order Magento says is paid, unless there is nothing to pay (a 100 %
+    # coupon): Odoo refuses a payment of nothing, and the connector rightly registers none.
+    paid = grand_total > 0 and _has_paid_invoice(row, invoices)
     verdict.payments += paid
-    if options.auto_payment and is_paid(order) and row.get("state") == "sale":
+    if options.auto_payment and is_paid(order) and grand_total > 0 and row.get("state") == "sale":
         verdict.payments_expected += 1
         if not paid:
             problems.append(f"{label}: paid in Magento, but no paid invoice in Odoo")

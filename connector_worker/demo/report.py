@@ -33,6 +33,7 @@ class Summary:
     webhooks_accepted: int
     seconds: float
     problems: list[str] = field(default_factory=list)
+    gave_up: str = ""
 
     @property
     def ok(self) -> bool:
@@ -62,7 +63,8 @@ class Summary:
         if self.ok:
             lines.append(f"Everything is in sync ({self.seconds:.1f} s).")
             return lines
-        lines.append(f"NOT in sync after {self.seconds:.1f} s:")
+        why = f" ({self.gave_up})" if self.gave_up else ""
+        lines.append(f"NOT in sync after {self.seconds:.1f} s{why}:")
         lines.extend(f"  - {problem}" for problem in self.problems[:MAX_PROBLEMS_SHOWN])
         if len(self.problems) > MAX_PROBLEMS_SHOWN:
             lines.append(f"  ... and {len(self.problems) - MAX_PROBLEMS_SHOWN} more")
@@ -103,6 +105,7 @@ def summarize(
         webhooks_accepted=sum(1 for w in webhooks if w.get("status") == 200),
         seconds=round(seconds, 1),
         problems=[*verdict.problems, *extra_problems],
+        gave_up=verdict.gave_up,
     )
 
 

@@ -23,6 +23,9 @@ from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import RedisKeys
 
 POLL_SECONDS = 0.5
+# A wait ends early when nothing changed for this long: a sync retries within seconds in the demo (backoff
+# capped at 5 s) and beat pulls every 10 s, so half a minute without a change means it is stuck for good.
+STALL_SECONDS = 30.0
 MAGENTO_PAGE_SIZE = 100
 DEAD_LETTERS_READ = 1000
 # Orders placed while the demo runs (state, store view): they reach Odoo by webhook.
@@ -78,14 +81,25 @@ class Watcher:
     def wait_in_line(
         self, magento_orders: Sequence[Mapping[str, Any]], deadline: float, still_running: Callable[[], None]
     ) -> Verdict:
-        """Look until everything is in line or ``deadline`` (monotonic) passes; the last verdict either way.
+        """Look until everything is in line, ``deadline`` (monotonic) passes or nothing changed for
+        :data:`STALL_SECONDS`; the last verdict, with ``gave_up`` saying why when it is not in line.
 
         ``still_running`` raises when a process of the stack died, so a crash ends the wait at once.
         """
+        last_change, previous = time.monotonic(), None
         while True:
             still_running()
             verdict = self.look(magento_orders)
-            if verdict.ok or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if verdict.problems != previous:
+                last_change, previous = now, verdict.problems
+            if verdict.ok:
+                return verdict
+            if now >= deadline:
+                verdict.gave_up = "timed out"
+                return verdict
+            if now - last_change >= STALL_SECONDS:
+                verdict.gave_up = f"no progress for {STALL_SECONDS:.0f} s"
                 return verdict
             time.sleep(POLL_SECONDS)
 

@@ -146,3 +146,24 @@ def test_the_dead_letters_must_be_exactly_the_unknown_sku_orders(
     assert not_yet.problems == [f"order {legacy}: expected in the dead letters, not there (yet)"]
     assert twice.ok  # each pull that reads the order tries it again
     assert stray.problems == ["order 5: unexpected dead letter: gave up"]
+
+
+def test_a_confirmed_order_with_nothing_to_pay_needs_no_payment(
+    shop: tuple[list[dict[str, Any]], set[str]],
+) -> None:
+    # given a processing order whose 100 % coupon leaves nothing to pay, confirmed in Odoo without a payment
+    orders, skus = shop
+    orders = [dict(order) for order in orders]
+    free = next(order for order in orders if order["state"] == "processing")
+    free["grand_total"] = 0
+    unknown = unknown_sku_orders(orders, skus)
+    rows, invoices = synced(orders, unknown)
+    row = next(row for row in rows if row["magento_order_id"] == str(free["entity_id"]))
+    invoices.pop(row["invoice_ids"][0], None)
+    row.update(invoice_ids=[], amount_total=0.0)
+
+    verdict = verdict_of(orders, rows, invoices, [letter(e) for e in unknown], skus)
+
+    # then it is in line, and counted neither as a payment nor as one expected
+    assert verdict.ok, verdict.problems
+    assert verdict.payments == verdict.payments_expected == len(invoices)

@@ -145,8 +145,11 @@ def test_a_sync_that_does_not_finish_in_time_fails_with_what_is_missing_and_keep
 
     # then the demo says which orders are not in Odoo, keeps the logs, stops everything and exits 1
     assert run.returncode == 1
-    assert "the pulled history is not in Odoo in time" in run.stdout
+    assert "the history is not in line with Magento: no live changes" in run.stdout
+    assert "NOT in sync after" in run.stdout and "(timed out):" in run.stdout
     assert "no Odoo orders instead of one" in run.stdout
+    summary = run.summary
+    assert (summary["ok"], summary["gave_up"], summary["placed_during_demo"]) == (False, "timed out", 0)
     [kept] = kept_run_dirs(tmp_path)
     assert f"Process logs kept in {kept}" in run.stdout
     assert {"worker.log", "beat.log", "webhook.log", "magento.log", "odoo.log", "redis.log"} <= {
