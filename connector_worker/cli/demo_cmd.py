@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import click
 from pydantic import SecretStr
 
 from config.settings import INSTANCE_NAME_RE, OdooSettings
-from connector_worker.demo.run import DemoFailed, DemoOptions, preflight_odoo, run_demo
+from connector_worker.demo.run import DemoFailed, DemoOptions, preflight_odoo, preflight_redis, run_demo
 from connector_worker.demo.stack import StackOptions
 from connector_worker.log import configure_logging
 
@@ -63,12 +64,14 @@ def demo(  # noqa: PLR0917  (click passes every option)
     """Sync a seeded Magento shop into Odoo with real processes (Redis, sandboxes, webhook, worker, beat)."""
     configure_logging("console", "WARNING")
     odoo = _odoo_settings(odoo_url, odoo_db, odoo_login, odoo_password, odoo_api_key)
-    name = instance or (f"demo-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}" if odoo else "demo")
+    name = instance or (_fresh_instance_name() if odoo else "demo")
     if not INSTANCE_NAME_RE.match(name):
         raise click.BadParameter("lower-case letters, digits, '-' or '_'", param_hint="--instance")
     stack = StackOptions(instance=name, orders=orders, seed=seed, odoo=odoo, redis_url=_redis_url())
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if stack.redis_url is not None:
+            preflight_redis(stack.redis_url, click.echo)
         if odoo is not None:
             preflight_odoo(odoo, click.echo)
             click.echo(f"Orders go to the Magento instance {name!r} in that Odoo")
@@ -82,6 +85,8 @@ def demo(  # noqa: PLR0917  (click passes every option)
     except KeyboardInterrupt:
         click.echo("interrupted: every process was stopped", err=True)
         code = EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     sys.exit(code)
 
 
@@ -100,7 +105,7 @@ def _odoo_settings(
             if value
         ]
         if given:
-            raise click.UsageError(f"{', '.join(given)} need --odoo-url")
+            raise click.UsageError(f"{', '.join(given)}: only with --odoo-url")
         return None
     if bool(password) == bool(api_key):
         raise click.UsageError("give --odoo-password or --odoo-api-key (one of them)")
@@ -113,6 +118,11 @@ def _odoo_settings(
         password=SecretStr(password) if password else None,
         api_key=SecretStr(api_key) if api_key else None,
     )
+
+
+def _fresh_instance_name() -> str:
+    """``demo-<UTC time>-<4 hex>``: a real Odoo keeps every run's orders apart (ids restart at 1)."""
+    return f"demo-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 def _redis_url() -> str | None:

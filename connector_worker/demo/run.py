@@ -96,6 +96,22 @@ def preflight_odoo(settings: OdooSettings, echo: Echo) -> None:
         raise DemoFailed(f"Odoo at {settings.url}: {exc}") from exc
 
 
+def preflight_redis(url: str, echo: Echo) -> None:
+    """Check a Redis the user gave (``REDIS_URL``) answers, before any process starts."""
+    client = redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        raise DemoFailed(f"REDIS_URL does not answer: {type(exc).__name__}: {exc}") from exc
+    finally:
+        client.close()
+    echo(
+        "Using the Redis of REDIS_URL (the run's keys live under a prefix of their own and are removed after)"
+    )
+
+
 def _play(stack: Stack, settings: Settings, options: DemoOptions, echo: Echo, started: float) -> Summary:
     name = options.stack.instance
     instance = settings.instance(name)

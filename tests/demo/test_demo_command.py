@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 
+from connector_worker.sandbox.magento import MagentoSandbox, SandboxConfig
 from tests.demo.demo_process import (
     DemoRun,
     demo_environment,
@@ -88,39 +89,53 @@ def odoo() -> Iterator[OdooSandboxHandle]:
         yield handle
 
 
-def real_odoo_args(odoo: OdooSandboxHandle, password: str | None = None) -> list[str]:
-    return [
-        "--odoo-url", odoo.url,
-        "--odoo-db", odoo.db,
-        "--odoo-login", odoo.login,
-        "--odoo-password", password or odoo.password,
-    ]  # fmt: skip
+def real_odoo_args(
+    odoo: OdooSandboxHandle, *, password: str | None = None, api_key: bool = False
+) -> list[str]:
+    secret = ["--odoo-api-key", odoo.api_key] if api_key else ["--odoo-password", password or odoo.password]
+    return ["--odoo-url", odoo.url, "--odoo-db", odoo.db, "--odoo-login", odoo.login, *secret]
 
 
 def test_against_a_real_odoo_the_demo_prepares_what_is_missing_and_syncs(
     odoo: OdooSandboxHandle, redis_url: str, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    # given an Odoo with the module but no instance, no catalogue; and a Redis of the user's
+    # given an Odoo with the module, no instance, and half of the shop's catalogue created by hand, so with
+    # the company's default 15 % sale tax; and a Redis of the user's
     odoo.reset()
+    catalogue = MagentoSandbox(SandboxConfig(seed=3, orders=8)).control.mirror_catalog()
+    half = catalogue[: len(catalogue) // 2]
+    odoo.call(
+        "product.product",
+        "create",
+        [
+            {"name": p.name, "default_code": p.sku, "list_price": float(p.price), "type": "consu"}
+            for p in half
+        ],
+    )
+    assert all(
+        product["taxes_id"] for product in odoo.read("product.product", [("default_code", "!=", False)])
+    )
 
-    # when the demo runs twice against it
+    # when the demo runs twice against it, with the password, then with the API key
     first = run_demo(real_odoo_args(odoo), tmp_path=tmp_path / "1", redis_url=redis_url)
-    second = run_demo(real_odoo_args(odoo), tmp_path=tmp_path / "2", redis_url=redis_url)
+    second = run_demo(real_odoo_args(odoo, api_key=True), tmp_path=tmp_path / "2", redis_url=redis_url)
 
-    # then the first run created the instance and the products, found the bank journal, and synced
+    # then the first run created the instance and the missing products, found the bank journal, and synced
+    # every order to Magento's total although half the products carry a default tax
     summary = assert_everything_synced(first)
     assert "Odoo 18 at" in first.stdout and "(xmlrpc)" in first.stdout
-    assert "products by SKU: 20 created, 0 already there" in first.stdout
+    assert f"products by SKU: {len(catalogue) - len(half)} created, {len(half)} already there" in first.stdout
     assert "bank journal for payments: found Bank (BNK1)" in first.stdout
     # and the second created no product again, under an instance of its own
     again = assert_everything_synced(second)
-    assert "products by SKU: 0 created, 20 already there" in second.stdout
+    assert f"products by SKU: 0 created, {len(catalogue)} already there" in second.stdout
     assert summary["instance"] != again["instance"]
     for name in (summary["instance"], again["instance"]):
         assert len(odoo.read("sale.order", [("magento_instance_id.name", "=", name)])) == IN_ODOO
     # and neither left a key in the user's Redis, nor a process, nor an open port
     assert list(redis_client.scan_iter(match="demo:*")) == []
     for run in (first, second):
+        assert "Using the Redis of REDIS_URL" in run.stdout
         assert_nothing_left(run, users_redis=True)
         assert "odoo" not in run.ports()  # the user's Odoo is not the demo's to start or stop
     assert port_open(odoo.port)
