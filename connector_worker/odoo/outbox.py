@@ -14,13 +14,17 @@ MAX_ERROR_CHARS = 2000
 class OutboxOps(OdooRpc):
     """``magento.outbox`` methods from the module (ODOO_MODULE.md); one RPC each."""
 
-    def claim_outbox(self, limit: int = 50) -> list[dict[str, Any]]:
+    def claim_outbox(self, limit: int = 50, events: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Take up to ``limit`` rows (pending, or queued and stale) and mark them queued; their dicts.
 
+        ``events`` (e.g. ``["pull"]``) leaves rows of other events to other consumers; None claims all.
         Each dict: ``id, instance_id, instance_name, sale_order_id (int or False), event, trigger, payload,
-        attempts``. Two workers never get the same row.
+        attempts``. Two workers never get the same row. The module refuses an unknown event name.
         """
-        rows: list[dict[str, Any]] = self.call("magento.outbox", "claim", limit=limit)
+        kwargs: dict[str, Any] = {"limit": limit}
+        if events is not None:  # XML-RPC cannot carry None: "every event" is the argument left out
+            kwargs["events"] = list(events)
+        rows: list[dict[str, Any]] = self.call("magento.outbox", "claim", **kwargs)
         return rows
 
     def outbox_done(self, ids: Sequence[int]) -> None:

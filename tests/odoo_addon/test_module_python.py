@@ -105,17 +105,40 @@ def test_claim_locks_rows_so_two_workers_never_get_the_same_one() -> None:
 
     # Then it is callable on the model over RPC, checks write access, and selects with row locks
     assert [ast.unparse(d) for d in claim.decorator_list] == ["api.model"]
-    assert claim.args.args[1].arg == "limit" and ast.literal_eval(claim.args.defaults[0]) == 50
+    assert [arg.arg for arg in claim.args.args] == ["self", "limit", "events"]
+    assert [ast.literal_eval(default) for default in claim.args.defaults] == [50, None]
     assert "check_access" in _called_names(claim)
     (execute,) = [
         call for call in _calls(claim) if isinstance(call.func, ast.Attribute) and call.func.attr == "execute"
     ]
     sql = ast.literal_eval(execute.args[0])
     assert sql.startswith("SELECT id FROM magento_outbox")
-    assert "state = 'pending' OR (state = 'queued' AND date_queued < %s)" in sql
+    assert "(state = 'pending' OR (state = 'queued' AND date_queued < %s)) AND event IN %s" in sql
     assert sql.endswith("ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED")
     # and the values travel as query parameters, never spliced into the SQL text
-    assert isinstance(execute.args[1], ast.Tuple) and len(execute.args[1].elts) == 2
+    assert ast.unparse(execute.args[1]) == "(stale_before, wanted, limit)"
+
+
+def test_claim_takes_some_events_or_all_and_refuses_unknown_ones() -> None:
+    # Given claim(limit, events) and its helper
+    claim = ast.unparse(_method("magento.outbox", "claim"))
+    events = _method("magento.outbox", "_claimable_events")
+    source = ast.unparse(events)
+
+    # Then None/False mean every event of the field's selection, a name or a list narrows the claim
+    assert "wanted = self._claimable_events(events)" in claim
+    assert "self._fields['event'].selection" in source
+    assert "if events is None or events is False:" in source and "isinstance(events, str)" in source
+    # and a name the outbox does not know is refused, in the words the sandbox uses too
+    assert "UserError" in _called_names(events) or "UserError" in source
+    assert any(text.startswith("Unknown Magento outbox events: %(events)s.") for text in _strings(events))
+
+
+def test_claim_hands_out_nothing_for_a_zero_limit_and_at_most_500() -> None:
+    claim = ast.unparse(_method("magento.outbox", "claim"))
+    assert "limit = min(int(limit), MAX_CLAIM)" in claim and "if limit <= 0 or not wanted:" in claim
+    module = (ADDON_DIR / "models" / "magento_outbox.py").read_text(encoding="utf-8")
+    assert "MAX_CLAIM = 500" in module
 
 
 def test_claim_marks_rows_queued_and_counts_the_attempt() -> None:

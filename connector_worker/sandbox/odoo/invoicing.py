@@ -246,7 +246,17 @@ def action_post(env: Env, model: str, ids: list[int]) -> bool:
         if move.get("name") in (None, "/"):
             values["name"] = f"INV/{year}/{env.store.next_sequence(f'INV/{year}'):05d}"
         env.write(model, [move_id], values)
-        if move.get("move_type") == "out_invoice":
-            for order_id in orders_of_move(env, move):
-                enqueue_trigger(env, order_id, "invoiced")
+    _invoiced_triggers(env, ids)
     return False
+
+
+def _invoiced_triggers(env: Env, ids: list[int]) -> None:
+    """The module's ``_post``: one row per order, naming the customer invoices posted for it just now."""
+    posted: dict[int, list[int]] = {}
+    for move_id in ids:
+        move = env.record("account.move", move_id)
+        if move.get("move_type") == "out_invoice" and move.get("state") == "posted":
+            for order_id in orders_of_move(env, move):
+                posted.setdefault(order_id, []).append(move_id)
+    for order_id, invoices in posted.items():
+        enqueue_trigger(env, order_id, "invoiced", {"invoice_ids": invoices})

@@ -14,6 +14,9 @@ from connector_worker.sandbox.odoo.values import DATETIME_FORMAT
 
 SYNC_CONTEXT_KEY = "magento_connector_sync"
 STALE_QUEUED_MINUTES = 15  # a worker died between claim and enqueue: the row is claimable again
+MAX_CLAIM = 500  # one claim never hands out more (the module's bound, inside Odoo's time limits)
+OUTBOX_EVENTS = ("create", "update", "pull")
+UNKNOWN_EVENTS_MESSAGE = "Unknown Magento outbox events: {events}. Known events: create, update, pull."
 ORDER_UNIQUE_MESSAGE = (
     "The operation cannot be completed: A Magento order can be imported only once per instance."
 )
@@ -22,21 +25,31 @@ INSTANCE_UNIQUE_MESSAGE = (
 )
 
 
-def enqueue_trigger(env: Env, order_id: int, trigger: str) -> None:
+def enqueue_trigger(env: Env, order_id: int, trigger: str, extra: dict[str, Any] | None = None) -> None:
     """Write an automatic ``update`` row for a linked order, unless the worker itself made the change."""
     if env.context.get(SYNC_CONTEXT_KEY):
         return
     order = env.record("sale.order", order_id)
     if order.get("magento_instance_id") and order.get("magento_order_id"):
-        env.create(
-            "magento.outbox",
-            {
-                "instance_id": order["magento_instance_id"],
-                "sale_order_id": order_id,
-                "event": "update",
-                "trigger": trigger,
-            },
-        )
+        _outbox_row(env, order_id, "update", trigger, extra)
+
+
+def _outbox_row(
+    env: Env, order_id: int, event: str, trigger: str, extra: dict[str, Any] | None = None
+) -> None:
+    """One row as the module's ``_magento_enqueue`` writes it: the order's name in the payload, plus
+    ``picking_ids`` for a delivery or ``invoice_ids`` for an invoice."""
+    order = env.record("sale.order", order_id)
+    env.create(
+        "magento.outbox",
+        {
+            "instance_id": order["magento_instance_id"],
+            "sale_order_id": order_id,
+            "event": event,
+            "trigger": trigger,
+            "payload": {"order_name": order.get("name"), **(extra or {})},
+        },
+    )
 
 
 def _check_order_unique(env: Env, ids: list[int]) -> None:
@@ -74,19 +87,6 @@ def _register() -> None:
 _register()
 
 
-def _button_row(env: Env, order_id: int, event: str) -> None:
-    order = env.record("sale.order", order_id)
-    env.create(
-        "magento.outbox",
-        {
-            "instance_id": order["magento_instance_id"],
-            "sale_order_id": order_id,
-            "event": event,
-            "trigger": "button",
-        },
-    )
-
-
 @rpc_method("sale.order")
 def action_magento_create(env: Env, model: str, ids: list[int]) -> bool:
     for order_id in ids:
@@ -95,7 +95,7 @@ def action_magento_create(env: Env, model: str, ids: list[int]) -> bool:
             if len(active) != 1:
                 raise UserError("Set the Magento Instance of the order first.")
             env.write(model, [order_id], {"magento_instance_id": active[0]})
-        _button_row(env, order_id, "create")
+        _outbox_row(env, order_id, "create", "button")
     return True
 
 
@@ -104,7 +104,7 @@ def _linked_button(env: Env, ids: list[int], event: str) -> bool:
         order = env.record("sale.order", order_id)
         if not order.get("magento_order_id") or not order.get("magento_instance_id"):
             raise UserError("This order is not linked to a Magento order.")
-        _button_row(env, order_id, event)
+        _outbox_row(env, order_id, event, "button")
     return True
 
 
@@ -118,32 +118,56 @@ def action_magento_update(env: Env, model: str, ids: list[int]) -> bool:
     return _linked_button(env, ids, "update")
 
 
+def _claimable_events(events: Any) -> tuple[str, ...]:
+    """The events a claim may hand out: all of them unless ``events`` names some (as the module checks)."""
+    if events is None or events is False:
+        return OUTBOX_EVENTS
+    wanted = (events,) if isinstance(events, str) else tuple(events)
+    unknown = [event for event in wanted if event not in OUTBOX_EVENTS]
+    if unknown:
+        raise UserError(UNKNOWN_EVENTS_MESSAGE.format(events=", ".join(map(str, unknown))))
+    return wanted
+
+
 @rpc_method("magento.outbox", model_level=True)
-def claim(env: Env, model: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Take pending rows (and stale queued ones), oldest first; calls are serialized, so no row goes twice."""
+def claim(env: Env, model: str, limit: int = 50, events: Any = None) -> list[dict[str, Any]]:
+    """Take pending rows (and stale queued ones) of ``events``, oldest first, at most ``MAX_CLAIM``.
+
+    Calls are serialized by the sandbox's transaction lock, which stands for the module's ``FOR UPDATE
+    SKIP LOCKED``: no row goes to two callers.
+    """
+    wanted = _claimable_events(events)
+    limit = min(int(limit), MAX_CLAIM)
+    if limit <= 0 or not wanted:
+        return []
     stale = (datetime.now(UTC) - timedelta(minutes=STALE_QUEUED_MINUTES)).strftime(DATETIME_FORMAT)
-    domain = ["|", ("state", "=", "pending"), "&", ("state", "=", "queued"), ("date_queued", "<", stale)]
-    rows = []
-    for row_id in env.search(model, domain, 0, limit or None, "id"):
-        row = env.record(model, row_id)
-        env.write(
-            model,
-            [row_id],
-            {"state": "queued", "date_queued": env.now(), "attempts": (row.get("attempts") or 0) + 1},
-        )
-        rows.append(
-            {
-                "id": row_id,
-                "instance_id": row["instance_id"],
-                "instance_name": env.get("magento.instance", row["instance_id"], "name"),
-                "sale_order_id": row.get("sale_order_id") or False,
-                "event": row["event"],
-                "trigger": row["trigger"],
-                "payload": row.get("payload") or False,
-                "attempts": row["attempts"],
-            }
-        )
-    return rows
+    domain = [
+        "&",
+        ("event", "in", list(wanted)),
+        "|",
+        ("state", "=", "pending"),
+        "&",
+        ("state", "=", "queued"),
+        ("date_queued", "<", stale),
+    ]
+    return [_claim_row(env, model, row_id) for row_id in env.search(model, domain, 0, limit, "id")]
+
+
+def _claim_row(env: Env, model: str, row_id: int) -> dict[str, Any]:
+    row = env.record(model, row_id)
+    attempts = (row.get("attempts") or 0) + 1
+    env.write(model, [row_id], {"state": "queued", "date_queued": env.now(), "attempts": attempts})
+    payload = row.get("payload")
+    return {
+        "id": row_id,
+        "instance_id": row["instance_id"],
+        "instance_name": env.get("magento.instance", row["instance_id"], "name"),
+        "sale_order_id": row.get("sale_order_id") or False,
+        "event": row["event"],
+        "trigger": row["trigger"],
+        "payload": payload if payload is not None else False,
+        "attempts": attempts,
+    }
 
 
 @rpc_method("magento.outbox")
@@ -160,5 +184,8 @@ def mark_failed(env: Env, model: str, ids: list[int], error: str) -> bool:
 
 @rpc_method("magento.outbox")
 def action_retry(env: Env, model: str, ids: list[int]) -> bool:
-    env.write(model, ids, {"state": "pending"})
+    """Failed rows go back to pending; rows in any other state are left alone (as the module does)."""
+    failed = [row_id for row_id in ids if env.get(model, row_id, "state") == "failed"]
+    if failed:
+        env.write(model, failed, {"state": "pending"})
     return True

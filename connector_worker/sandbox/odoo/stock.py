@@ -139,14 +139,18 @@ def button_validate(env: Env, model: str, ids: list[int]) -> Any:
         short = short or any((m.get("quantity") or 0) < (m.get("product_uom_qty") or 0) for m in moves)
     if short and not env.context.get("skip_backorder"):
         return _backorder_wizard(ids)
+    orders = list(dict.fromkeys(picking["sale_id"] for picking in pickings if picking.get("sale_id")))
+    before = {order_id: delivery_status(env, env.record("sale.order", order_id)) for order_id in orders}
     for picking in pickings:
         _validate(env, picking)
+    for order_id in orders:  # the module's _action_done: one row per order these pickings fully delivered
+        if before[order_id] != "full" and delivery_status(env, env.record("sale.order", order_id)) == "full":
+            validated = [picking["id"] for picking in pickings if picking.get("sale_id") == order_id]
+            enqueue_trigger(env, order_id, "delivered", {"picking_ids": validated})
     return True
 
 
 def _validate(env: Env, picking: Record) -> None:
-    order_id = picking.get("sale_id")
-    before = delivery_status(env, env.record("sale.order", order_id)) if order_id else None
     move_ids = env.children("stock.move", "picking_id", picking["id"])
     remaining = []
     for move_id in move_ids:
@@ -158,8 +162,6 @@ def _validate(env: Env, picking: Record) -> None:
     env.write("stock.picking", [picking["id"]], {"state": "done", "date_done": env.now()})
     if remaining and picking["id"] not in (env.context.get("picking_ids_not_to_backorder") or []):
         _create_backorder(env, picking, remaining)
-    if order_id and before != "full" and delivery_status(env, env.record("sale.order", order_id)) == "full":
-        enqueue_trigger(env, order_id, "delivered")
 
 
 def _create_backorder(env: Env, picking: Record, remaining: list[tuple[Record, float]]) -> None:

@@ -7,6 +7,7 @@ The worker polls ``claim``, enqueues one push or pull per row, and reports back 
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 # A row still "queued" after this long belongs to a worker that died between claim and enqueue.
 STALE_QUEUED_AFTER = timedelta(minutes=15)
@@ -63,8 +64,11 @@ class MagentoOutbox(models.Model):
     date_done = fields.Datetime(string="Done On")
 
     @api.model
-    def claim(self, limit=50):
+    def claim(self, limit=50, events=None):
         """Hand pending rows (and rows a dead worker left queued) to this caller and no other.
+
+        ``events`` limits the claim to some events (``["pull"]``: the worker's pull relay leaves
+        pushes to Magento to their own consumer); None or False means every event.
 
         ``FOR UPDATE SKIP LOCKED`` makes a concurrent claim skip the rows this transaction holds, so
         two workers never get the same row. Under Odoo's REPEATABLE READ a row changed by a
@@ -72,22 +76,40 @@ class MagentoOutbox(models.Model):
         RPC layer retries: the caller still never sees a row twice.
         """
         self.check_access("write")
+        wanted = self._claimable_events(events)
         limit = min(int(limit), MAX_CLAIM)
-        if limit <= 0:
+        if limit <= 0 or not wanted:
             return []
         self.flush_model()
         stale_before = fields.Datetime.now() - STALE_QUEUED_AFTER
         self.env.cr.execute(
             "SELECT id FROM magento_outbox"
-            " WHERE state = 'pending' OR (state = 'queued' AND date_queued < %s)"
+            " WHERE (state = 'pending' OR (state = 'queued' AND date_queued < %s)) AND event IN %s"
             " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-            (stale_before, limit),
+            (stale_before, wanted, limit),
         )
         rows = self.browse([row_id for (row_id,) in self.env.cr.fetchall()])
         now = fields.Datetime.now()
         for row in rows:
             row.write({"state": "queued", "date_queued": now, "attempts": row.attempts + 1})
         return [row._claim_values() for row in rows]
+
+    @api.model
+    def _claimable_events(self, events):
+        """The events as a tuple for SQL; an unknown name is refused rather than silently matching nothing."""
+        known = tuple(value for value, _label in self._fields["event"].selection)
+        if events is None or events is False:
+            return known
+        wanted = (events,) if isinstance(events, str) else tuple(events)
+        unknown = [event for event in wanted if event not in known]
+        if unknown:
+            raise UserError(
+                self.env._(
+                    "Unknown Magento outbox events: %(events)s. Known events: create, update, pull.",
+                    events=", ".join(map(str, unknown)),
+                )
+            )
+        return wanted
 
     def _claim_values(self):
         """What the worker needs to act on one row; no None anywhere, XML-RPC cannot carry it."""

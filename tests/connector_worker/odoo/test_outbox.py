@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from connector_worker.errors import PermanentError
 from connector_worker.odoo import OdooGateway
 from connector_worker.odoo.outbox import MAX_ERROR_CHARS
 from tests.connector_worker.odoo.conftest import Catalog, order_vals, rpc_calls, unique
@@ -49,3 +52,33 @@ def test_claimed_rows_are_not_claimed_again_and_their_outcome_is_recorded(
     with rpc_calls(gateway, sandbox, 0):
         gateway.outbox_done([])
         gateway.outbox_failed([], "nothing")
+
+
+def test_a_claim_of_pull_rows_leaves_the_pushes_for_later(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle, catalog: Catalog
+) -> None:
+    # given an order with a pull, a create and an update row
+    order = gateway.create_order(order_vals(catalog, unique("evt")))["id"]
+    rows = {
+        event: sandbox.call(
+            "magento.outbox",
+            "create",
+            {"instance_id": catalog.instance_id, "sale_order_id": order, "event": event},
+        )
+        for event in ("create", "pull", "update")
+    }
+    # when the pull relay claims pull rows, in one RPC
+    with rpc_calls(gateway, sandbox, 1):
+        pulled = [
+            row for row in gateway.claim_outbox(limit=200, events=["pull"]) if row["sale_order_id"] == order
+        ]
+    # then it gets the pull row only; a claim of every event gets the others
+    assert [row["id"] for row in pulled] == [rows["pull"]]
+    others = [row for row in gateway.claim_outbox(limit=200) if row["sale_order_id"] == order]
+    assert sorted(row["id"] for row in others) == sorted([rows["create"], rows["update"]])
+
+
+def test_an_unknown_event_is_a_permanent_error(gateway: OdooGateway) -> None:
+    with pytest.raises(PermanentError) as caught:
+        gateway.claim_outbox(limit=1, events=["push"])
+    assert "Unknown Magento outbox events: push." in str(caught.value)

@@ -57,7 +57,7 @@ def test_lost_response_commits_then_a_proxy_answers_504(odoo19: OdooSandboxHandl
 
 def test_latency_delays_a_call_without_blocking_the_others(odoo19: OdooSandboxHandle) -> None:
     odoo19.clear_faults()
-    odoo19.add_latency(400, model="res.partner", method="search_count")
+    odoo19.add_latency(1000, model="res.partner", method="search_count")
     slow_done = threading.Event()
 
     def slow() -> None:
@@ -71,8 +71,9 @@ def test_latency_delays_a_call_without_blocking_the_others(odoo19: OdooSandboxHa
     odoo19.connection("jsonrpc").get_model("res.country").search_count([])
     fast = time.monotonic() - started
     thread.join()
-    assert fast < 0.35 and slow_done.is_set()
-    assert time.monotonic() - started >= 0.4
+    # the other call returned long before the held one (margin for a loaded machine)
+    assert fast < 0.8 and slow_done.is_set()
+    assert time.monotonic() - started >= 1.0
     odoo19.clear_faults()
 
 

@@ -4,8 +4,12 @@ from the 17 and 18 code paths they describe)."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import connector_worker.sandbox.odoo as odoo_sandbox
 from connector_worker.sandbox.odoo.tax_lines import PricedLine, TaxSpec, batches, line_taxes, odoo_round
 from connector_worker.sandbox.odoo.tax_rounding import distribute, document_amounts, stored
 
@@ -76,3 +80,17 @@ def test_rounding_per_line_sums_the_lines_on_every_version() -> None:
         # 0.005 per line rounds up to 0.01 three times; globally it is round(0.015) = 0.02
         assert amounts(lines, version, PER_LINE) == (0.15, 0.03, 0.18)
         assert amounts(lines, version) == (0.15, 0.02, 0.17)
+
+
+def test_the_sandbox_computes_money_without_the_mappers() -> None:
+    # the sandbox stands in for Odoo: its figures must not come from the code whose predictions it checks
+    package = Path(odoo_sandbox.__file__).parent
+    imported = set()
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+    assert "connector_worker.sandbox.odoo.tax_rounding" in imported  # the scan sees the package's imports
+    assert not [name for name in imported if name.split(".")[0] == "mappers"]
