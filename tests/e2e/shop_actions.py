@@ -11,16 +11,32 @@ from connector_worker.sandbox.magento.seed import refund_all
 from tests.e2e.stack import Stack
 from tests.support.magento_sandbox import MagentoSandboxHandle
 
-MAX_PLACEMENTS = 20  # the seed generator makes a virtual order now and then; a physical one comes soon
+MAX_PLACEMENTS = 50  # the seed makes virtual, partly invoiced and free orders now and then; others come soon
 
 
-def place(shop: MagentoSandboxHandle, state: str, *, physical: bool = False) -> int:
-    """Place one order in Magento and walk it to ``state``; ``physical`` asks for something to ship."""
+def place(
+    shop: MagentoSandboxHandle,
+    state: str,
+    *,
+    physical: bool = False,
+    priced: bool = False,
+    paid_in_full: bool = False,
+) -> int:
+    """Place one order in Magento and walk it to ``state``; ``physical`` asks for something to ship,
+    ``priced`` for something to pay (a 100 % coupon leaves nothing), ``paid_in_full`` for an order invoiced
+    entirely with something to pay (the seed invoices some orders in part)."""
     for _ in range(MAX_PLACEMENTS):
         [entity_id] = shop.control.create_orders(1, state=state)
-        if not physical or not shop.control.order(entity_id)["is_virtual"]:
+        order = shop.control.order(entity_id)
+        if (
+            order["state"] != state
+            or (physical and order["is_virtual"])
+            or (priced and not order["grand_total"])
+        ):
+            continue
+        if not paid_in_full or 0 < order["grand_total"] == order.get("total_paid"):
             return entity_id
-    raise AssertionError(f"no physical {state} order in {MAX_PLACEMENTS} placements")
+    raise AssertionError(f"no such {state} order in {MAX_PLACEMENTS} placements")
 
 
 def later(shop: MagentoSandboxHandle, seconds: float = 1.0) -> None:

@@ -34,9 +34,11 @@ from config.settings import InstanceConfig, OdooSettings, Settings
 from connector_worker.app import make_app
 from connector_worker.demo.catalog import mirror_products
 from connector_worker.dlq import DeadLetter, DeadLetterStore
+from connector_worker.magento import parsing
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import QUEUE_PULL, QUEUE_WEBHOOK, RedisKeys
 from connector_worker.runtime import Runtime
+from connector_worker.synced import synced_version, version
 from tests.support.celery_worker import (
     TEST_TUNING,
     CeleryProcess,
@@ -181,6 +183,34 @@ class Stack:
                 f"order {entity_id} of {instance} not as expected in Odoo within {timeout}s; last seen: "
                 f"{_summary(last[0])}\n{self.tail_logs()}"
             ) from None
+
+    def magento_order(self, instance: str, entity_id: int) -> dict[str, Any]:
+        """The order as the connector's Magento client parses it (Decimal money, aware datetimes)."""
+        state = self.shops[instance].sandbox.state
+        with state.lock:
+            raw = state.order_json(state.get_order(entity_id))
+        parsed: dict[str, Any] = parsing.loads(raw)
+        return parsed
+
+    def wait_synced(
+        self, instance: str, entity_id: int, timeout: float = SYNC_TIMEOUT_SECONDS
+    ) -> dict[str, Any]:
+        """The Odoo order once a sync of the order's current Magento version has finished (its marker)."""
+
+        def done() -> bool:
+            expected = version(self.magento_order(instance, entity_id))
+            return synced_version(self.client, self.keys, instance, entity_id) == expected
+
+        try:
+            wait_until(done, timeout=timeout, interval=0.1)
+        except AssertionError:
+            raise AssertionError(
+                f"order {entity_id} of {instance}: its current version was not synced within {timeout}s\n"
+                f"{self.tail_logs()}"
+            ) from None
+        record = self.odoo_order(instance, entity_id)
+        assert record is not None
+        return record
 
     # -- reading Redis and logs --------------------------------------------------------------------------
     def dead_letters(self) -> list[DeadLetter]:

@@ -209,6 +209,8 @@ def test_changes_made_in_magento_after_the_import_come_with_the_next_pull(
         SHOP, held, lambda r: (r["state"], r["magento_on_hold"]) == ("sale", True), timeout=wait
     )
     # and syncs nothing else: the unchanged orders it re-read are skipped
+    for entity_id in (invoiced, cancelled, held):
+        stack.wait_synced(SHOP, entity_id)
     synced = [entry["order_id"] for entry in stack.log_events("order_synced")[syncs_before:]]
     assert sorted(synced) == sorted([invoiced, cancelled, held])
     assert len(stack.odoo_orders(SHOP)) == SEEDED

@@ -37,9 +37,13 @@ def _magento(stack: Stack, entity_id: int) -> dict[str, Any]:
 
 
 def _in_step(stack: Stack, entity_id: int, **expected: Any) -> dict[str, Any]:
-    """Wait until the Odoo order shows every ``expected`` field value."""
+    """Wait until Magento's current version of the order is synced, and Odoo shows every ``expected`` value."""
+    stack.wait_synced(SHOP, entity_id)
     return stack.wait_for_order(
-        SHOP, entity_id, lambda record: all(record.get(key) == value for key, value in expected.items())
+        SHOP,
+        entity_id,
+        lambda record: all(record.get(key) == value for key, value in expected.items()),
+        timeout=2,
     )
 
 
@@ -76,21 +80,21 @@ def test_an_order_first_seen_in_each_magento_state_lands_as_the_status_map_says(
     stack: Stack, magento_state: str, expected: dict[str, Any]
 ) -> None:
     # when an order is placed and walked to a state before the connector hears of it
-    entity_id = place(stack.shops[SHOP], magento_state, physical=True)
+    paid = expected.get("magento_paid") == "paid"
+    entity_id = place(stack.shops[SHOP], magento_state, physical=True, paid_in_full=paid)
     # then Odoo shows the status map's target for that state, and Magento's own fields
     record = _in_step(stack, entity_id, magento_state=magento_state, **expected)
     order = _magento(stack, entity_id)
     assert record["magento_status"] == order["status"]
     assert Decimal(str(record["magento_amount"])) == Decimal(str(order["grand_total"]))
     # and a paid order is paid in Odoo exactly once
-    payments = payments_of(stack, record)
-    assert len(payments) == (1 if expected.get("magento_paid") == "paid" else 0)
+    assert len(payments_of(stack, record)) == (1 if paid else 0)
 
 
 def test_an_order_follows_magento_from_quotation_to_paid_delivered_and_locked(stack: Stack) -> None:
     shop = stack.shops[SHOP]
     # given a new order imported as a quotation
-    entity_id = place(shop, "new", physical=True)
+    entity_id = place(shop, "new", physical=True, priced=True)
     first = _in_step(stack, entity_id, state="draft", magento_state="new")
     # when Magento invoices it, then it is confirmed, invoiced and paid in Odoo
     later(shop)
@@ -118,7 +122,7 @@ def test_an_order_follows_magento_from_quotation_to_paid_delivered_and_locked(st
 def test_hold_marks_the_order_on_hold_and_unhold_clears_it(stack: Stack) -> None:
     shop = stack.shops[SHOP]
     # given a paid, confirmed order
-    entity_id = place(shop, "processing")
+    entity_id = place(shop, "processing", paid_in_full=True)
     _in_step(stack, entity_id, state="sale", magento_paid="paid", magento_on_hold=False)
     # when Magento holds it, then Odoo flags it on hold and leaves it confirmed
     later(shop)
@@ -150,7 +154,7 @@ def test_a_quotation_confirmed_then_cancelled_in_magento_is_cancelled_in_odoo(st
 def test_a_change_that_leaves_the_order_as_it_was_costs_no_second_payment(stack: Stack) -> None:
     shop = stack.shops[SHOP]
     # given a complete, paid order
-    entity_id = place(shop, "complete", physical=True)
+    entity_id = place(shop, "complete", physical=True, paid_in_full=True)
     before = _in_step(stack, entity_id, state="sale", delivery_status="full", magento_paid="paid")
     syncs = len(stack.syncs_of(SHOP, entity_id))
     # when an admin saves it again (updated_at moves, nothing else), then it is synced again...
@@ -182,7 +186,7 @@ def test_a_change_in_the_second_of_the_last_sync_is_brought_in_by_the_next_pull(
     later(shop, 2)
     second = shop.control.freeze_clock()
     try:
-        entity_id = place(shop, "new")
+        entity_id = place(shop, "new", priced=True)
         _in_step(stack, entity_id, state="draft")
         wait_until(lambda: stack.syncs_of(SHOP, entity_id), timeout=SYNC_TIMEOUT_SECONDS)
         # when Magento invoices it within that same second (updated_at does not move)
