@@ -94,6 +94,25 @@ def synced_version(client: redis.Redis, keys: RedisKeys, instance: str, entity_i
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
+def is_superseded(client: redis.Redis, keys: RedisKeys, instance: str, order: Mapping[str, Any]) -> bool:
+    """True when another version of the order, updated in the same second or later, was synced already:
+    this payload (queued by a pull, kept in a retry or a dead letter, read before a wait) may be stale."""
+    mark = synced_version(client, keys, instance, order["entity_id"])
+    current = version(order)
+    if mark is None or current is None or mark == current:
+        return False
+    synced_at, _, _ = mark.partition("|")
+    try:
+        return _moment(synced_at) >= _moment(stamp(order["updated_at"]))
+    except ValueError:
+        return True  # an unreadable marker: re-reading the order is the safe side
+
+
+def _moment(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def _same(mark: Any, order: Mapping[str, Any]) -> bool:
     expected = version(order)
     if mark is None or expected is None:

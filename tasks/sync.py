@@ -1,9 +1,11 @@
 """``orders.sync``: bring one Magento order into Odoo — created once, then kept up to date.
 
-The steps, under the per-order lock: fetch (unless the pull handed the order over) → skip if this
-``updated_at`` was already synced → find the Odoo order by (instance, entity_id) → create it with all its
-lines in one call, or write the Magento fields on the existing one → apply the status map → register the
-payment when Magento says paid and auto-payment is on → remember the ``updated_at`` synced.
+The steps: fetch (unless the pull handed the order over) → skip if this version was already synced (no lock:
+most duplicates end here) → take the per-order lock, waiting briefly for a copy that holds it → skip if that
+copy synced this version, re-read the order if it synced a newer one → find the Odoo order by (instance,
+entity_id) → create it with all its lines in one call, or write the Magento fields on the existing one →
+apply the status map → register the payment when Magento says paid and auto-payment is on → remember the
+version synced.
 """
 
 from __future__ import annotations
@@ -15,20 +17,26 @@ from typing import Any
 
 from config.settings import InstanceConfig
 from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
-from connector_worker.locks import RedisLock, order_lock
+from connector_worker.locks import RedisLock
 from connector_worker.log import bind_context, get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.odoo.orders import DuplicateOrderError
 from connector_worker.runtime import Runtime, get_runtime
-from connector_worker.synced import is_synced, mark_synced
+from connector_worker.synced import is_superseded, is_synced, mark_synced
 from mappers import errors as mapping_errors
 from mappers.order import magento_order_to_odoo, magento_status_values
 from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
 from tasks.base import connector_task
+from tasks.locking import lock_when_free
 from tasks.payments import PaymentOutcome, register_payment
 from tasks.resolve import Resolver
 
 log = get_logger(__name__)
+
+# How long a copy waits for another copy of the same order (or customer) before it is retried later
+# (tasks.locking): a duplicate delivery then usually finds its version synced. The task bounds it by a third
+# of its soft time limit, so waiting never costs the attempt.
+ORDER_LOCK_WAIT_SECONDS = 5.0
 
 # What the sync reads of an existing Odoo order: its state and the Magento fields it compares.
 ORDER_READ_FIELDS = (
@@ -60,16 +68,31 @@ class SyncOutcome:
 
 
 def sync_order(
-    runtime: Runtime, instance_name: str, entity_id: int, *, order: Mapping[str, Any] | None = None
+    runtime: Runtime,
+    instance_name: str,
+    entity_id: int,
+    *,
+    order: Mapping[str, Any] | None = None,
+    lock_wait_seconds: float = ORDER_LOCK_WAIT_SECONDS,
 ) -> SyncOutcome:
     """Sync Magento order ``entity_id`` of ``instance_name`` into Odoo (safe to run any number of times)."""
     instance = runtime.instance(instance_name)
-    with order_lock(runtime.redis, runtime.keys, instance_name, entity_id) as lock:
-        if order is None:
-            order = runtime.magento(instance_name).get_order(entity_id)
+    magento = runtime.magento(instance_name)
+    if order is None:
+        order = magento.get_order(entity_id)
+    if is_synced(runtime.redis, runtime.keys, instance_name, order):
+        return SyncOutcome(instance_name, entity_id, "unchanged")
+    key = runtime.keys.order_lock(instance_name, entity_id)
+    with lock_when_free(
+        runtime.redis, key, lock_wait_seconds, f"order {entity_id} of {instance_name}"
+    ) as lock:
+        if is_superseded(runtime.redis, runtime.keys, instance_name, order):
+            order = magento.get_order(
+                entity_id
+            )  # a newer version was synced meanwhile: never write an older one
         if is_synced(runtime.redis, runtime.keys, instance_name, order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
-        outcome = _sync_locked(runtime, instance, order, lock)
+        outcome = _sync_locked(runtime, instance, order, lock, lock_wait_seconds)
         mark_synced(runtime.redis, runtime.keys, instance_name, order)
     log.info(
         "order_synced",
@@ -83,10 +106,14 @@ def sync_order(
 
 
 def _sync_locked(
-    runtime: Runtime, instance: InstanceConfig, order: Mapping[str, Any], lock: RedisLock
+    runtime: Runtime,
+    instance: InstanceConfig,
+    order: Mapping[str, Any],
+    lock: RedisLock,
+    lock_wait_seconds: float,
 ) -> SyncOutcome:
     gw = runtime.odoo()
-    resolver = Resolver(runtime, instance)
+    resolver = Resolver(runtime, instance, lock_wait_seconds=lock_wait_seconds)
     entity_id = int(order["entity_id"])
     now = dt.datetime.now(dt.UTC)
     instance_id = resolver.instance_id()
@@ -246,7 +273,7 @@ def sync_order_task(
     """
     runtime = get_runtime()
     try:
-        outcome = sync_order(runtime, instance, int(entity_id), order=order)
+        outcome = sync_order(runtime, instance, int(entity_id), order=order, lock_wait_seconds=_lock_wait())
     except PermanentError as exc:
         if outbox_id is not None:
             runtime.odoo().outbox_failed([outbox_id], str(exc)[:2000])
@@ -254,3 +281,9 @@ def sync_order_task(
     if outbox_id is not None:
         runtime.odoo().outbox_done([outbox_id])
     return {"result": outcome.result, "odoo_id": outcome.odoo_id, "name": outcome.name, "source": source}
+
+
+def _lock_wait() -> float:
+    """:data:`ORDER_LOCK_WAIT_SECONDS`, or a third of the soft time limit when that is shorter."""
+    soft = sync_order_task.app.conf.task_soft_time_limit
+    return min(ORDER_LOCK_WAIT_SECONDS, float(soft) / 3) if soft else ORDER_LOCK_WAIT_SECONDS

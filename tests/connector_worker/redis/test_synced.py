@@ -10,7 +10,14 @@ import redis
 from kombu.utils.json import dumps, loads
 
 from connector_worker.redis_keys import RedisKeys
-from connector_worker.synced import changed_orders, is_synced, mark_synced, synced_version, version
+from connector_worker.synced import (
+    changed_orders,
+    is_superseded,
+    is_synced,
+    mark_synced,
+    synced_version,
+    version,
+)
 
 UPDATED = dt.datetime(2026, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
 
@@ -73,3 +80,20 @@ def test_nothing_is_remembered_without_updated_at(redis_client: redis.Redis, key
 
     assert synced_version(redis_client, keys, "shop", 42) is None
     assert not is_synced(redis_client, keys, "shop", _order(updated_at=None))
+
+
+def test_a_payload_older_than_the_version_synced_is_superseded(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    # given a later version of the order synced already (say by a webhook, while a pull's copy waited)
+    keys = RedisKeys(key_prefix)
+    newer = _order(updated_at=UPDATED + dt.timedelta(seconds=5), state="processing", status="processing")
+    mark_synced(redis_client, keys, "shop", newer)
+    # then an older payload, or one of the same second with other content, is superseded
+    assert is_superseded(redis_client, keys, "shop", _order())
+    assert is_superseded(redis_client, keys, "shop", {**newer, "state": "holded"})
+    # and neither the very version synced nor a later one is
+    assert not is_superseded(redis_client, keys, "shop", newer)
+    later = _order(updated_at=UPDATED + dt.timedelta(seconds=9), state="complete")
+    assert not is_superseded(redis_client, keys, "shop", later)
+    assert not is_superseded(redis_client, keys, "shop", _order(entity_id=43))
