@@ -95,7 +95,9 @@ class Customers:
     def _create_customer(self, value: PartnerValues) -> tuple[KnownCustomer, PartnerIds]:
         """Create a customer under a short lock on its email, so two workers never create it twice."""
         lock_key = self.runtime.keys.lock(f"partner:{self.instance.name}:{value.email}")
-        with lock_when_free(self.runtime.redis, lock_key, self.lock_wait_seconds, f"customer {value.email}"):
+        with lock_when_free(
+            self.runtime.redis, lock_key, self.lock_wait_seconds, "the new customer of this order"
+        ):
             existing = [
                 row
                 for row in self.gw.find_partners_by_emails([value.email], CUSTOMER_FIELDS).get(

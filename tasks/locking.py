@@ -31,7 +31,7 @@ def lock_when_free(client: redis.Redis, key: str, wait_seconds: float, what: str
     deadline = time.monotonic() + wait_seconds
     while not lock.acquire():
         if time.monotonic() >= deadline:
-            raise LockBusyError(f"{what} is held by another worker", retry_after=lock.busy_for_seconds())
+            raise LockBusyError(f"{what} is locked by another worker", retry_after=lock.busy_for_seconds())
         time.sleep(LOCK_POLL_SECONDS)
     try:
         yield lock

@@ -28,7 +28,11 @@ from tasks.resolve import Resolver
 log = get_logger(__name__)
 
 FIRST_PULL_FROM = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no watermark yet: the whole history
-PULL_RUN_BUDGET_SECONDS = 12.0  # a run hands over to a continuation before the task's soft time limit
+# A run hands over to a continuation after this long, and after half the task's soft time limit at most:
+# the budget is checked between pages, so a run lasts it plus one page. A run cut short by the limit
+# instead is retried with the same window and redoes the same pages; one whose window was given (a
+# continuation, a re-pull) did so until its retries were spent, and the rest of the window was never read.
+PULL_RUN_BUDGET_SECONDS = 12.0
 SYNC_TASK = "orders.sync"
 PULL_TASK = "orders.pull"
 
@@ -198,7 +202,7 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
     else:
         window = default_window(runtime, instance, dt.datetime.fromisoformat(since) if since else None)
     outcome = pull_orders(
-        runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=PULL_RUN_BUDGET_SECONDS
+        runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=_run_budget()
     )
     if outcome.resume_from is not None:
         from connector_worker.app import app  # noqa: PLC0415
@@ -221,3 +225,9 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
         resumes_from=outcome.resume_from.isoformat() if outcome.resume_from else None,
     )
     return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
+
+
+def _run_budget() -> float:
+    """:data:`PULL_RUN_BUDGET_SECONDS`, or half the task's soft time limit when that is shorter."""
+    soft = pull_orders_task.app.conf.task_soft_time_limit
+    return min(PULL_RUN_BUDGET_SECONDS, float(soft) / 2) if soft else PULL_RUN_BUDGET_SECONDS

@@ -26,6 +26,8 @@ from tests.support.celery_worker import wait_until
 from tests.support.magento_sandbox import MagentoSandboxHandle
 
 SHOP = "pull"
+SLOW = "slow"  # a second shop, pulled only when a test asks, whose order searches a test makes slow
+SLOW_ORDERS = 40
 SEEDED = 60
 PAGE_SIZE = 25
 PULL_INTERVAL_SECONDS = 10
@@ -77,8 +79,14 @@ def stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         options={"pull_interval_seconds": PULL_INTERVAL_SECONDS, "page_size": PAGE_SIZE},
         auth="bearer",
     )
+    slow = ShopSpec(
+        SLOW,
+        sandbox={"seed": 9, "orders": SLOW_ORDERS},
+        options={"pull_interval_seconds": 3600, "page_size": 10},
+        auth="bearer",
+    )
     tmp = Path(tmp_path_factory.mktemp("pull"))
-    with start_stack(redis_url, [spec], tmp_dir=tmp, prepare=_prepare) as running:
+    with start_stack(redis_url, [spec, slow], tmp_dir=tmp, prepare=_prepare) as running:
         yield running
 
 
@@ -255,3 +263,25 @@ def test_a_page_not_handed_over_leaves_the_watermark_at_the_last_page_handed_ove
     finally:
         runtime.close()
         runtime.redis.close()
+
+
+def test_a_pull_longer_than_its_time_budget_hands_over_instead_of_being_cut_short(stack: Stack) -> None:
+    # given a Magento whose order searches take 0.6 s, and a history of four pages (more than the task's
+    # soft time limit of the test tuning, 2 s, to read in one run)
+    control = stack.shops[SLOW].control
+    control.set_faults(latency_ms=600, path_pattern=r"/V1/orders$")
+    until = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        # when the whole history is pulled again (an explicit window, as a continuation also carries)
+        stack.pull(SLOW, since="1970-01-01T00:00:00+00:00", until=until.isoformat())
+        # then every order arrives
+        wait_until(lambda: len(stack.odoo_orders(SLOW)) == SLOW_ORDERS, timeout=IMPORT_TIMEOUT_SECONDS)
+    finally:
+        control.clear_faults()
+    # through runs that each handed over to a continuation in time, none cut short by the time limit
+    runs = [entry for entry in stack.log_events("pull_done") if entry.get("instance") == SLOW]
+    assert len(runs) > 1 and runs[-1]["resumes_from"] is None
+    assert all(run["resumes_from"] for run in runs[:-1])
+    retried = [e for e in stack.log_events("task_retry_scheduled") if e.get("task") == "orders.pull"]
+    assert retried == []
+    assert not [letter for letter in stack.dead_letters() if letter.instance == SLOW]
