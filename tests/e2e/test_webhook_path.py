@@ -212,3 +212,32 @@ def test_a_change_in_the_second_of_the_last_sync_is_brought_in_by_the_next_pull(
     assert pulled["dispatched"] >= 1
     record = _in_step(stack, entity_id, state="sale", magento_state="processing", magento_paid="paid")
     assert len(payments_of(stack, record)) == 1
+
+
+def test_every_sync_writes_magentos_fields_again(stack: Stack) -> None:
+    shop = stack.shops[SHOP]
+    # given an imported, paid order whose Magento fields someone changed in Odoo
+    entity_id = place(shop, "processing", paid_in_full=True)
+    record = _in_step(stack, entity_id, state="sale")
+    tampered = {
+        "magento_status": "edited",
+        "magento_invoice_status": "not_invoiced",
+        "magento_paid": "not_paid",
+        "magento_amount": 1.0,
+        "magento_order_date": "2000-01-01 00:00:00",
+    }
+    stack.odoo.call("sale.order", "write", [record["id"]], tampered)
+    # when Magento saves the order again
+    later(shop)
+    shop.control.touch(entity_id)
+    # then the next sync writes Magento's values back
+    after = _in_step(stack, entity_id)
+    order = _magento(stack, entity_id)
+    assert (after["magento_status"], after["magento_invoice_status"], after["magento_paid"]) == (
+        order["status"],
+        "invoiced",
+        "paid",
+    )
+    assert Decimal(str(after["magento_amount"])) == Decimal(str(order["grand_total"]))
+    assert after["magento_order_date"] == order["created_at"]
+    assert len(payments_of(stack, after)) == 1
