@@ -82,11 +82,13 @@ def test_an_unknown_sku_is_dead_lettered_at_once_and_imported_after_the_fix_and_
     legacy = next(
         i for i in control.order_ids() if LEGACY_SKU in {item["sku"] for item in control.order(i)["items"]}
     )
-    # when the order is synced while Odoo has no product with its SKU
-    stack.sync(SHOP, legacy)
-    # then it is dead-lettered after one attempt, saying which SKU, instance and order
+    # when the shop is pulled while Odoo has no product with that order's SKU
+    pulled = stack.task_result(stack.pull(SHOP))
+    assert pulled["dispatched"] == len(control.order_ids())
+    # then that order is dead-lettered after one attempt, saying which SKU, instance and order
     letter = _letter_of(stack, legacy)
     assert letter.task == "orders.sync"
+    assert letter.kwargs["source"] == "pull" and int(letter.kwargs["order"]["entity_id"]) == legacy
     assert letter.reason.startswith("permanent error: MappingError: unknown SKU in Odoo: 'LEGACY-TEE-001'")
     assert [(a.number, a.error) for a in letter.attempts] == [(1, "MappingError")]
     assert stack.odoo_order(SHOP, legacy) is None
@@ -106,6 +108,11 @@ def test_an_unknown_sku_is_dead_lettered_at_once_and_imported_after_the_fix_and_
     record = stack.wait_for_order(SHOP, legacy)
     assert Decimal(str(record["magento_amount"])) == Decimal(str(control.order(legacy)["grand_total"]))
     assert all(x.id != letter.id for x in stack.dead_letters())
+    # and every other order of the pull is in Odoo, none dead-lettered
+    others = [i for i in control.order_ids() if i != legacy]
+    for entity_id in others:
+        stack.wait_synced(SHOP, entity_id)
+    assert not stack.dead_letters()
 
 
 def test_a_magento_that_keeps_failing_is_retried_with_backoff_then_dead_lettered_with_every_attempt(
