@@ -83,13 +83,12 @@ def sync_order(
     if is_synced(runtime.redis, runtime.keys, instance_name, order):
         return SyncOutcome(instance_name, entity_id, "unchanged")
     key = runtime.keys.order_lock(instance_name, entity_id)
-    with lock_when_free(
-        runtime.redis, key, lock_wait_seconds, f"order {entity_id} of {instance_name}"
-    ) as lock:
+    what = f"order {entity_id} of {instance_name}"
+    with lock_when_free(runtime.redis, key, lock_wait_seconds, what) as lock:
+        # A version as recent was synced while this payload waited (queue, retry, dead letter, the lock):
+        # read the order again rather than write older data over newer.
         if is_superseded(runtime.redis, runtime.keys, instance_name, order):
-            order = magento.get_order(
-                entity_id
-            )  # a newer version was synced meanwhile: never write an older one
+            order = magento.get_order(entity_id)
         if is_synced(runtime.redis, runtime.keys, instance_name, order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
         outcome = _sync_locked(runtime, instance, order, lock, lock_wait_seconds)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from connector_worker.dlq import DeadLetter
-from tests.e2e.shop_actions import edit_order, invoices_of, payments_of
+from tests.e2e.shop_actions import edit_order, invoices_of, later, payments_of
 from tests.e2e.stack import ShopSpec, Stack, run_connector, start_stack
 from tests.support.celery_worker import TEST_TUNING
 
@@ -247,3 +247,25 @@ def test_an_order_whose_total_odoo_cannot_reach_is_flagged_and_logged(stack: Sta
     [logged] = [e for e in stack.log_events("amount_mismatch") if e.get("order_id") == entity_id]
     assert Decimal(logged["magento_total"]) == grand_total
     assert Decimal(logged["tolerance"]) == Decimal("0.01")
+
+
+def test_a_late_copy_with_an_older_payload_writes_nothing_older_over_newer(stack: Stack) -> None:
+    shop = stack.shops[SHOP]
+    entity_id = _order_without_legacy_sku(stack, "new")
+    # given the order as a pull read it while new, and the order synced since then as invoiced
+    old_payload = stack.magento_order(SHOP, entity_id)
+    assert stack.task_result(stack.sync(SHOP, entity_id))["result"] == "created"
+    later(shop)
+    shop.control.invoice(entity_id)
+    assert stack.task_result(stack.sync(SHOP, entity_id))["result"] == "updated"
+    # when a late copy carrying the old payload runs (a queued pull message, a retry, a replayed dead letter)
+    late = stack.task_result(stack.sync(SHOP, entity_id, source="pull", order=old_payload))
+    # then it reads the order again, finds that version synced, and Odoo keeps the newer data
+    assert late["result"] == "unchanged"
+    record = stack.odoo_order(SHOP, entity_id)
+    assert record is not None
+    assert (record["state"], record["magento_state"], record["magento_invoice_status"]) == (
+        "sale",
+        "processing",
+        "invoiced",
+    )
