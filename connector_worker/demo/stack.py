@@ -32,8 +32,9 @@ READY_TIMEOUT_SECONDS = 60.0  # a cold start on a loaded 2-core box imports Cele
 POLL_SECONDS = 0.2
 HTTP_PROBE_TIMEOUT_SECONDS = 2.0
 # Celery timings for a demo that should finish in seconds: a busy order lock or a hiccup is retried within
-# a second or two (the delayed set is released every second), and beat wakes every second. The outbox
-# relay has nothing to do in a demo that only pulls, so it stays out of the way.
+# a second or two (the delayed set is released every second), and beat wakes every second. The outbox relay
+# never ticks during a demo: it has nothing to do in one, and in a real Odoo it would claim the outbox rows
+# of the user's own instances, which the demo's worker does not know.
 DEMO_TUNING_ENV = {
     "CONNECTOR_CELERY_RELEASE_DELAYED_EVERY_SECONDS": "1",
     "CONNECTOR_CELERY_RETRY_BACKOFF_BASE_SECONDS": "1",
