@@ -115,6 +115,14 @@ def test_against_a_real_odoo_the_demo_prepares_what_is_missing_and_syncs(
     assert all(
         product["taxes_id"] for product in odoo.read("product.product", [("default_code", "!=", False)])
     )
+    # ... and a "Pull from Magento" waiting in the outbox for one of the user's own instances
+    shop = odoo.call(
+        "magento.instance", "create", [{"name": "shop", "base_url": "https://shop.example.com"}]
+    )[0]
+    partner = odoo.call("res.partner", "create", [{"name": "A customer"}])[0]
+    linked = {"partner_id": partner, "magento_instance_id": shop, "magento_order_id": "77"}
+    order = odoo.call("sale.order", "create", [linked])[0]
+    odoo.call("sale.order", "action_magento_pull", [order])
 
     # when the demo runs twice against it, with the password, then with the API key
     first = run_demo(real_odoo_args(odoo), tmp_path=tmp_path / "1", redis_url=redis_url)
@@ -139,6 +147,9 @@ def test_against_a_real_odoo_the_demo_prepares_what_is_missing_and_syncs(
         assert_nothing_left(run, users_redis=True)
         assert "odoo" not in run.ports()  # the user's Odoo is not the demo's to start or stop
     assert port_open(odoo.port)
+    # and the user's outbox row was left alone (the demo's worker knows nothing of that instance)
+    [row] = odoo.read("magento.outbox", [("instance_id", "=", shop)])
+    assert (row["state"], row["attempts"]) == ("pending", 0)
 
 
 def test_a_wrong_odoo_password_stops_the_demo_before_it_starts_anything(
