@@ -11,6 +11,7 @@ import shutil
 import signal
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,10 @@ def run_demo(options: DemoOptions, echo: Echo) -> int:
         summary = _play(stack, settings, options, echo, started)
     except (ServiceError, DemoFailed, ConnectorError, MagentoControlError) as exc:
         echo(f"demo failed: {exc}")
+    except Exception as exc:  # a bug or an unforeseen failure: say so, keep the traceback with the logs
+        trace = run_dir / "demo-traceback.log"
+        trace.write_text(traceback.format_exc(), encoding="utf-8")
+        echo(f"demo failed: {type(exc).__name__}: {exc} (traceback in {trace})")
     finally:
         with _signals_held():
             echo("Stopping every process")
