@@ -12,12 +12,13 @@ percentage ``discount`` on the line, and both company rounding methods:
   taxes ("included" mode, so ten lines of 9.99 tax included make 99.90 exactly). A group whose unrounded
   total is exactly zero keeps the sum of the per-line rounded bases (Odoo returns early there).
 
-That is Odoo 19 (``_round_tax_details_base_lines``, "mixed" mode). Earlier versions differ only in how
-``round_globally`` rounds the untaxed amount (``version``): 18 always takes the rounded sum of the
-unrounded bases (so one line of 20.79 with 20 % included shows 17.33 + 3.47 = 20.80), and 17 rounds lines
-whose taxes are all price-included as ``round_per_line`` does and sums the rounded line bases
-(odoo/odoo#169960; #191983 shows both: 2 × JPY 13,582 at 10 % included is 24,694 + 2,470 on 17 and
-24,695 + 2,469 on 18).
+That is Odoo 18 and 19 (``_round_tax_details_base_lines``, "mixed" mode; 18.0 has carried it since
+odoo/odoo#191402, and the 18.0 fix odoo/odoo#266748 patches that very method — 18.0's first release
+always took the rounded sum of the unrounded bases, so one line of 20.79 with 20 % included showed
+17.33 + 3.47 = 20.80 there; current 18.0 shows 20.79). Odoo 17 differs in how ``round_globally`` rounds the
+untaxed amount (``version``): it rounds lines whose taxes are all price-included as ``round_per_line`` does
+and sums the rounded line bases (odoo/odoo#169960; #191983: 2 × JPY 13,582 at 10 % included is
+24,694 + 2,470 on 17 and 24,695 + 2,469 on 18).
 
 Intermediates are exact fractions and rounding is half away from zero on the exact value: Odoo computes
 in floats, and ``float_round``'s epsilon correction exists precisely so that values meant to be ties round
@@ -163,12 +164,10 @@ def _rounded_like_per_line(line: TaxedLine, version: int) -> bool:
 
 
 def _round_untaxed(details: Sequence[_LineDetails], tax: Fraction, decimals: int, version: int) -> Fraction:
-    """Odoo 19's ``_round_tax_details_base_lines`` in its default "mixed" mode (see the module docstring)."""
+    """Odoo 18/19's ``_round_tax_details_base_lines`` in its default "mixed" mode; 17 sums rounded bases."""
     rounded_bases = sum((round_half_up(line.raw_excluded, decimals) for line in details), _NOTHING)
     if version <= 17:
         return rounded_bases
-    if version == 18:
-        return round_half_up(sum((line.raw_excluded for line in details), _NOTHING), decimals)
     included_mode = all(
         key.price_include for line in details for key, amount in line.taxes.items() if amount != 0
     )

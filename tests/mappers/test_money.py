@@ -150,16 +150,16 @@ def test_tax_label_reads_as_the_rate() -> None:
     assert TaxKey(D("20.0000"), True).label == "20 % (included)"
 
 
-# Odoo 17 and 18 round tax-included totals differently under round_globally.
+# Odoo 17 rounds tax-included totals differently from 18 and 19 under round_globally.
 
 
-def test_a_tax_included_tie_keeps_the_gross_price_on_19_and_17_but_not_18() -> None:
+def test_a_tax_included_tie_keeps_the_gross_price_on_every_version() -> None:
     # given one line of 20.79 with 20 % included: base 17.325 and tax 3.465, both exact ties
     lines = [TaxedLine(D("20.79"), D(1), (TaxKey(D(20), True),))]
     # then 19 rounds the tax-included total (20.79) and gives the base what the tax leaves
     assert amounts(odoo_totals(lines, ROUND_GLOBALLY)) == totals("17.32", "3.47", "20.79")
-    # 18 rounds base and tax on their own: 17.33 + 3.47
-    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=18)) == totals("17.33", "3.47", "20.80")
+    # current 18.0 rounds as 19 does ("mixed" mode; its first release showed 17.33 + 3.47 = 20.80)
+    assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=18)) == totals("17.32", "3.47", "20.79")
     # 17 rounds a tax-included line per line: tax round(3.465) = 3.47, base 20.79 − 3.47
     assert amounts(odoo_totals(lines, ROUND_GLOBALLY, version=17)) == totals("17.32", "3.47", "20.79")
 

@@ -424,7 +424,7 @@ def test_a_fully_discounted_vat_order_discounts_each_line_so_odoo_lands_on_zero(
     assert odoo_totals(one_line, ROUND_GLOBALLY).total == D("-0.01")
 
 
-def test_the_odoo_version_decides_how_a_tax_included_tie_is_rounded() -> None:
+def test_a_tax_included_tie_needs_no_adjustment_on_18_or_19() -> None:
     # given a VAT-inclusive order of 20.79 whose base (17.325) and tax (3.465) are both ties
     bottle = payloads.item(
         1, "BT-WATER-750", "Summit Water Bottle 750 ml", 1, D("17.33"), product_id=5, tax_percent=20,
@@ -433,8 +433,8 @@ def test_the_odoo_version_decides_how_a_tax_included_tie_is_rounded() -> None:
     order = payloads.order(
         14, "000000014", [bottle], currency="EUR", base_currency="EUR", grand_total=D("20.79")
     )
-    # when mapped for Odoo 19, nothing needs adjusting; for Odoo 18 (17.33 + 3.47) a cent comes off
+    # when mapped for Odoo 19 or a current 18 (both keep the gross total), nothing needs adjusting
     on_19 = magento_order_to_odoo(order, ctx19 := resolved_context(order))
     on_18 = magento_order_to_odoo(order, ctx18 := resolved_context(order, odoo_version=18))
     assert on_19.adjustment == 0 and odoo_total_of(on_19.values, ctx19) == D("20.79")
-    assert on_18.adjustment == D("-0.01") and odoo_total_of(on_18.values, ctx18) == D("20.79")
+    assert on_18.adjustment == 0 and odoo_total_of(on_18.values, ctx18) == D("20.79")

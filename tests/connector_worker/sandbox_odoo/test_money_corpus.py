@@ -30,17 +30,6 @@ ORDERS_PER_SEED = 80
 AMOUNTS = ["amount_untaxed", "amount_tax", "amount_total"]
 CENT = Decimal("0.01")
 
-# The mappers model Odoo 18.0 as first released: the untaxed amount is always the rounded raw base, so one
-# line of 20.79 with 20 % included shows 17.33 + 3.47 = 20.80, and the mapper adds a -0.01 line. Odoo 18.0
-# since odoo/odoo#191402 rounds like 19 (account_tax.py's _round_tax_details_base_lines, "mixed" mode; the
-# 18.0 PR odoo/odoo#266748 for issue #266745 patches that very method), so on a current 18 those orders
-# come out a cent short. The sandbox follows the current 18.0; the mappers need the same change.
-MAPPERS_MODEL_EARLY_18 = pytest.mark.xfail(
-    strict=True,
-    reason="mappers.money models 18.0's first release (always the rounded raw base); current 18.0 rounds "
-    "tax-included totals as 19 does, so its one-cent adjustment lines are wrong on 18 (see the comment)",
-)
-
 
 @dataclass(frozen=True)
 class Seeded:
@@ -126,7 +115,7 @@ def predicted(values: dict[str, Any], ctx: OrderContext) -> tuple[Decimal, Decim
     [
         (17, ROUND_GLOBALLY),
         (17, ROUND_PER_LINE),
-        pytest.param(18, ROUND_GLOBALLY, marks=MAPPERS_MODEL_EARLY_18),
+        (18, ROUND_GLOBALLY),
         (18, ROUND_PER_LINE),
         (19, ROUND_GLOBALLY),
         (19, ROUND_PER_LINE),
