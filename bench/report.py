@@ -5,20 +5,34 @@ from __future__ import annotations
 import argparse
 import math
 import resource
+import subprocess
 from typing import Any
 
 from bench.scenarios import Result
+from bench.stack import REPO_ROOT
 
 # The issue's targets (bench/pull.py docstring and README "Performance").
 MAX_ODOO_CALLS_WARM = 3.0  # per new order once its customer and products are known (no payment)
 MAX_MAGENTO_REQUESTS_WEBHOOK = 1.0  # per order on the webhook path
 MIN_BOUND_RATIO = 0.7  # measured throughput / latency bound
+CODE_PATHS = ("config", "connector_worker", "mappers", "tasks")  # what the figures depend on
 HEADLINE_ORDER = ("pull_warm", "pull_cold", "pull_warm_paid", "webhook_warm")  # the first that ran
 
 
 def driver_peak_rss_mb() -> float:
     """Peak RSS of this process (Linux reports ``ru_maxrss`` in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and whether the code under test had uncommitted changes (a shared tree)."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(["git", *argv], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", *CODE_PATHS)
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted_changes": bool(changed)}
 
 
 def render(result: Result) -> str:
@@ -108,6 +122,7 @@ def summary(args: argparse.Namespace, results: list[Result], *, worker_peak_mb: 
         "pool": args.pool,
         "page_size": args.page_size,
         "latency_ms": {"magento": args.magento_latency_ms, "odoo": args.odoo_latency_ms},
+        "code": code_state(),
         "targets": _targets(by_name, args.page_size),
         "scenarios": {r.name: r.as_dict() for r in results},
     }

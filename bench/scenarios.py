@@ -21,6 +21,7 @@ import redis
 
 from bench.probes import CpuSample, MagentoControl, OdooControl, peak_rss_mb, reset_peak_rss
 from config.settings import Settings
+from connector_worker.delayed import DelayedQueue
 from connector_worker.dlq import DeadLetterStore
 from connector_worker.magento.client import MagentoClient
 from connector_worker.magento.search import SearchCriteria
@@ -274,8 +275,11 @@ class Bench:
         """Measure ``scenario`` over ``orders`` (all of them for a pull, the ones to touch for a webhook)."""
         keys = RedisKeys.from_settings(self.settings)
         if scenario.warm:
-            log(f"  {scenario.name}: resolving customers and products first (untimed)")
+            began = time.monotonic()
             prewarm(self.settings, scenario.instance, orders)
+            log(
+                f"  {scenario.name}: customers and products resolved first in {time.monotonic() - began:.0f} s (untimed)"
+            )
         progress = Progress(self.redis, keys, scenario.instance, DeadLetterStore(self.redis, keys).count())
         self._arm()
         cpu_before = CpuSample.take(self.cpu_groups())
@@ -301,6 +305,8 @@ class Bench:
             latency=self.latency,
             concurrency=self.concurrency,
             failed_webhooks=self.magento.failed_webhooks() if scenario.path == "webhook" else 0,
+            # Retries of this run still waiting (the bench runs no beat to release them; none expected).
+            extra={"retries_waiting": DelayedQueue(self.redis, keys).pending()},
         )
         self.magento.set_latency(0)
         self.odoo.set_latency(0)
