@@ -9,36 +9,28 @@ what happened.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import redis
 from celery import Celery
-from pydantic import SecretStr
 
 from config.celery import CeleryTuning
-from config.settings import InstanceConfig, OdooSettings, Settings
+from config.settings import InstanceConfig, Settings
 from connector_worker.app import make_app
-from connector_worker.demo.catalog import mirror_products
 from connector_worker.dlq import DeadLetter, DeadLetterStore
 from connector_worker.magento import parsing
-from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import QUEUE_PULL, QUEUE_WEBHOOK, RedisKeys
 from connector_worker.runtime import Runtime
 from connector_worker.synced import synced_version, version
+from tests.e2e.processes import Receiver, free_port, start_receiver
+from tests.e2e.setup_files import instances_toml, mirror_catalogs, odoo_env, odoo_settings
 from tests.support.celery_worker import (
     TEST_TUNING,
     CeleryProcess,
@@ -50,8 +42,6 @@ from tests.support.celery_worker import (
 from tests.support.magento_sandbox import AuthKind, MagentoSandboxHandle, start_magento_sandbox
 from tests.support.odoo_sandbox import OdooSandboxHandle, running_odoo_sandbox
 
-CONNECTOR_BIN = Path(sys.executable).with_name("connector")
-RECEIVER_START_TIMEOUT_SECONDS = 20.0
 WEBHOOK_SECRET = "e2e-webhook-secret-5b0c7d1e9a"
 # What a sync task may take in these tests: the sandboxes answer in milliseconds, the limits are TEST_TUNING's.
 SYNC_TIMEOUT_SECONDS = 20.0
@@ -67,39 +57,6 @@ class ShopSpec:
     auth: AuthKind = "oauth"
     webhooks: bool = False  # deliver the sandbox's signed webhooks to the stack's receiver
     mirror_catalog: bool = True  # create the shop's products in Odoo first, as a shop does before going live
-
-
-@dataclass
-class Receiver:
-    """``connector webhook`` running as its own process."""
-
-    url: str
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The receiver's JSON log lines about deliveries (one per request)."""
-        found = []
-        for line in self.log_text().splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(entry, dict) and entry.get("event") == "webhook delivery":
-                found.append(entry)
-        return found
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
 
 
 @dataclass
@@ -245,6 +202,10 @@ class Stack:
                 found.append(entry)
         return found
 
+    def syncs_of_instance(self, instance: str) -> list[dict[str, Any]]:
+        """The workers' ``order_synced`` log lines about one instance's orders."""
+        return [entry for entry in self.log_events("order_synced") if entry.get("instance") == instance]
+
     def syncs_of(self, instance: str, entity_id: int) -> list[dict[str, Any]]:
         """The workers' ``order_synced`` log lines about one order (result, actions, payment)."""
         return [
@@ -265,109 +226,6 @@ def _summary(record: Mapping[str, Any] | None) -> str:
         return "nothing"
     keys = ("name", "state", "locked", "delivery_status", "magento_state", "magento_status", "magento_paid")
     return ", ".join(f"{key}={record.get(key)!r}" for key in keys)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def odoo_settings(odoo: OdooSandboxHandle) -> OdooSettings:
-    """JSON-2 with the API key on 19, XML-RPC with the password before (what ``protocol=auto`` picks)."""
-    if odoo.version >= 19:
-        return OdooSettings(
-            url=odoo.url, db=odoo.db, login=odoo.login, api_key=SecretStr(odoo.api_key), protocol="json2"
-        )
-    return OdooSettings(
-        url=odoo.url, db=odoo.db, login=odoo.login, password=SecretStr(odoo.password), protocol="auto"
-    )
-
-
-def odoo_env(settings: OdooSettings) -> dict[str, str]:
-    env = {"ODOO_URL": settings.url, "ODOO_PROTOCOL": settings.protocol}
-    for var, value in (("ODOO_DB", settings.db), ("ODOO_LOGIN", settings.login)):
-        if value:
-            env[var] = value
-    if settings.api_key is not None:
-        env["ODOO_API_KEY"] = settings.api_key.get_secret_value()
-    if settings.password is not None:
-        env["ODOO_PASSWORD"] = settings.password.get_secret_value()
-    return env
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, Decimal):
-        return json.dumps(str(value))
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} to TOML")
-
-
-def instances_toml(instances: Mapping[str, InstanceConfig], options: Mapping[str, Mapping[str, Any]]) -> str:
-    """The instances file an operator would write for ``instances`` (secrets inline, loopback only)."""
-    blocks = []
-    for name, config in instances.items():
-        auth = {
-            key: value.get_secret_value() if hasattr(value, "get_secret_value") else value
-            for key, value in config.auth.model_dump().items()
-        }
-        lines = [
-            "[[instances]]",
-            f"name = {_toml_value(name)}",
-            f"base_url = {_toml_value(config.base_url)}",
-            f"store_code = {_toml_value(config.store_code)}",
-        ]
-        if config.webhook_secret is not None:
-            lines.append(f"webhook_secret = {_toml_value(config.webhook_secret.get_secret_value())}")
-        lines.append("[instances.auth]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in auth.items()]
-        lines.append("[instances.options]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in options.get(name, {}).items()]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
-
-
-def mirror_catalogs(settings: OdooSettings, shops: list[MagentoSandboxHandle]) -> None:
-    """Create every shop's catalogue (all but the legacy product) in Odoo, by SKU."""
-    gateway = OdooGateway.connect(settings)
-    try:
-        for shop in shops:
-            mirror_products(gateway, [dataclasses.asdict(p) for p in shop.control.mirror_catalog()])
-    finally:
-        gateway.close()
-
-
-def start_receiver(env: Mapping[str, str], port: int) -> Receiver:
-    """``connector webhook`` on ``port``; returns once ``/healthz`` answers."""
-    log_path = Path(tempfile.mkstemp(prefix="connector-webhook-", suffix=".log")[1])
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [str(CONNECTOR_BIN), "webhook", "--host", "127.0.0.1", "--port", str(port)],
-            env=dict(env),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    receiver = Receiver(f"http://127.0.0.1:{port}", proc, log_path)
-    deadline = time.monotonic() + RECEIVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{receiver.url}/healthz", timeout=1.0).status_code == 200:
-                return receiver
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    receiver.stop()
-    raise AssertionError(f"webhook receiver did not start; log:\n{receiver.log_text()[-3000:]}")
 
 
 @contextmanager
@@ -452,17 +310,3 @@ def start_stack(
             beat=beat_process,
             receiver=receiver,
         )
-
-
-def run_connector(
-    env: Mapping[str, str], *args: str, timeout: float = 60.0
-) -> subprocess.CompletedProcess[str]:
-    """Run the ``connector`` CLI as an operator would, with the stack's environment."""
-    return subprocess.run(
-        [str(CONNECTOR_BIN), *args],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )

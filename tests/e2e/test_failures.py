@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from connector_worker.dlq import DeadLetter
+from tests.e2e.processes import run_connector
 from tests.e2e.shop_actions import edit_order, invoices_of, later, payments_of
-from tests.e2e.stack import ShopSpec, Stack, run_connector, start_stack
+from tests.e2e.stack import ShopSpec, Stack, start_stack
 from tests.support.celery_worker import TEST_TUNING
 
 SHOP = "ops"

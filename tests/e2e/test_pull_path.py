@@ -94,6 +94,8 @@ def stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def imported(stack: Stack) -> list[dict[str, Any]]:
     """Every seeded order, once beat's first pull and its syncs are done."""
     wait_until(lambda: len(stack.odoo_orders(SHOP)) >= SEEDED, timeout=IMPORT_TIMEOUT_SECONDS, interval=0.2)
+    for entity_id in stack.shops[SHOP].control.order_ids():
+        stack.wait_synced(SHOP, entity_id)  # every sync done, payments and all (none still retrying)
     return stack.odoo_orders(SHOP)
 
 
@@ -202,7 +204,7 @@ def test_changes_made_in_magento_after_the_import_come_with_the_next_pull(
     for entity_id, order in sorted(_magento_orders(stack).items()):
         by_state.setdefault(order["state"], []).append(entity_id)
     invoiced, cancelled, held = by_state["new"][0], by_state["new"][1], by_state["processing"][0]
-    syncs_before = len(stack.log_events("order_synced"))
+    syncs_before = len(stack.syncs_of_instance(SHOP))
     # when Magento invoices one order, cancels another and holds a third
     control.invoice(invoiced)
     assert control.cancel(cancelled)
@@ -219,7 +221,7 @@ def test_changes_made_in_magento_after_the_import_come_with_the_next_pull(
     # and syncs nothing else: the unchanged orders it re-read are skipped
     for entity_id in (invoiced, cancelled, held):
         stack.wait_synced(SHOP, entity_id)
-    synced = [entry["order_id"] for entry in stack.log_events("order_synced")[syncs_before:]]
+    synced = [entry["order_id"] for entry in stack.syncs_of_instance(SHOP)[syncs_before:]]
     assert sorted(synced) == sorted([invoiced, cancelled, held])
     assert len(stack.odoo_orders(SHOP)) == SEEDED
 
