@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -133,9 +132,17 @@ def test_a_magento_that_keeps_failing_is_retried_with_backoff_then_dead_lettered
     assert {a.error for a in letter.attempts} == {"MagentoTransientError"}
     assert letter.attempts[0].message == "Service Unavailable"
     ends = [_at(a.at) for a in letter.attempts]
-    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(ends)]
+    assert ends == sorted(ends)
+    # each retry waited base * 2**n with equal jitter (between half and all of it), as the worker logged
+    delays = [
+        e["delay_seconds"]
+        for e in stack.log_events("task_retry_scheduled")
+        if e.get("task_id") == letter.task_id
+    ]
     base = FAULT_TUNING.retry_backoff_base_seconds
-    assert gaps[0] >= base / 2 and gaps[1] >= base  # equal jitter: retry n waits at least base * 2**n / 2
+    assert len(delays) == MAX_RETRIES
+    for n, delay in enumerate(delays):
+        assert base * 2**n / 2 <= delay <= base * 2**n, delays
     assert stack.odoo_order(SHOP, entity_id) is None
     # and once Magento is back, a replay imports it
     stack.shops[SHOP].control.clear_faults()
