@@ -4,8 +4,10 @@ Beat ticks the relay on the control queue (``config/beat.py``). Each tick claims
 module's outbox (the module locks them with ``FOR UPDATE SKIP LOCKED`` and marks them queued), reads the
 Magento link of their sale orders in one call, and sends one ``orders.sync`` per row on the webhook queue,
 where a person pressing a button is not kept behind a bulk pull. The sync marks the row done, or failed
-with the reason when the failure is permanent. A row the worker cannot act on (its order has no Magento
-ID, or its instance is not in the worker's instances file) is marked failed at once with a sentence
+with the reason when the failure is permanent. Only the rows of the instances in this worker's instances
+file are claimed: several connector deployments (or a demo) may share one Odoo database, and each leaves
+the others' rows pending for them. A row the worker cannot act on (its order has no Magento ID, or the
+order is linked to an instance this worker does not serve) is marked failed at once with a sentence
 saying why; *Retry* in Odoo puts it back once fixed. ``create``/``update`` rows (pushes to Magento) are
 not claimed here: they wait for the push consumer.
 """
@@ -53,11 +55,14 @@ class RelayOutcome:
 def relay_pull_rows(
     runtime: Runtime, send: SyncSender, *, limit: int = CLAIM_LIMIT, max_claims: int = MAX_CLAIMS_PER_TICK
 ) -> RelayOutcome:
-    """Claim pull rows until the outbox has none left (or ``max_claims`` claims) and relay each one."""
+    """Claim and relay the pull rows of this worker's instances, until none are left or ``max_claims``."""
     outcome = RelayOutcome()
+    instances = sorted(runtime.settings.instances)
+    if not instances:
+        return outcome
     gateway = runtime.odoo()
     for _ in range(max_claims):
-        rows = gateway.claim_outbox(limit=limit, events=[PULL_EVENT])
+        rows = gateway.claim_outbox(limit=limit, events=[PULL_EVENT], instances=instances)
         outcome.claimed += len(rows)
         _relay(gateway, runtime.settings, rows, send, outcome)
         if len(rows) < limit:

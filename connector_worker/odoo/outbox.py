@@ -14,16 +14,24 @@ MAX_ERROR_CHARS = 2000
 class OutboxOps(OdooRpc):
     """``magento.outbox`` methods from the module (ODOO_MODULE.md); one RPC each."""
 
-    def claim_outbox(self, limit: int = 50, events: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def claim_outbox(
+        self, limit: int = 50, events: Sequence[str] | None = None, instances: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """Take up to ``limit`` rows (pending, or queued and stale) and mark them queued; their dicts.
 
-        ``events`` (e.g. ``["pull"]``) leaves rows of other events to other consumers; None claims all.
+        ``events`` (e.g. ``["pull"]``) leaves rows of other events to other consumers; ``instances``
+        (instance names) leaves the rows of other instances to the deployments that serve them, so
+        several connectors can share one Odoo database. None claims every event / every instance; an
+        empty list claims nothing.
         Each dict: ``id, instance_id, instance_name, sale_order_id (int or False), event, trigger, payload,
         attempts``. Two workers never get the same row. The module refuses an unknown event name.
         """
         kwargs: dict[str, Any] = {"limit": limit}
-        if events is not None:  # XML-RPC cannot carry None: "every event" is the argument left out
+        # XML-RPC cannot carry None: "every event" / "every instance" is the argument left out
+        if events is not None:
             kwargs["events"] = list(events)
+        if instances is not None:
+            kwargs["instances"] = list(instances)
         rows: list[dict[str, Any]] = self.call("magento.outbox", "claim", **kwargs)
         return rows
 

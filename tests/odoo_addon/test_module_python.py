@@ -105,8 +105,8 @@ def test_claim_locks_rows_so_two_workers_never_get_the_same_one() -> None:
 
     # Then it is callable on the model over RPC, checks write access, and selects with row locks
     assert [ast.unparse(d) for d in claim.decorator_list] == ["api.model"]
-    assert [arg.arg for arg in claim.args.args] == ["self", "limit", "events"]
-    assert [ast.literal_eval(default) for default in claim.args.defaults] == [50, None]
+    assert [arg.arg for arg in claim.args.args] == ["self", "limit", "events", "instances"]
+    assert [ast.literal_eval(default) for default in claim.args.defaults] == [50, None, None]
     assert "check_access" in _called_names(claim)
     (execute,) = [
         call for call in _calls(claim) if isinstance(call.func, ast.Attribute) and call.func.attr == "execute"
@@ -114,9 +114,10 @@ def test_claim_locks_rows_so_two_workers_never_get_the_same_one() -> None:
     sql = ast.literal_eval(execute.args[0])
     assert sql.startswith("SELECT id FROM magento_outbox")
     assert "(state = 'pending' OR (state = 'queued' AND date_queued < %s)) AND event IN %s" in sql
+    assert " AND (%s OR instance_id = ANY(%s))" in sql
     assert sql.endswith("ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED")
     # and the values travel as query parameters, never spliced into the SQL text
-    assert ast.unparse(execute.args[1]) == "(stale_before, wanted, limit)"
+    assert ast.unparse(execute.args[1]) == "(stale_before, wanted, every_instance, instance_ids or [], limit)"
 
 
 def test_claim_takes_some_events_or_all_and_refuses_unknown_ones() -> None:
@@ -134,9 +135,27 @@ def test_claim_takes_some_events_or_all_and_refuses_unknown_ones() -> None:
     assert any(text.startswith("Unknown Magento outbox events: %(events)s.") for text in _strings(events))
 
 
+def test_claim_takes_the_named_instances_only_so_deployments_can_share_a_database() -> None:
+    # Given claim(limit, events, instances) and the helper that turns names into ids
+    claim = ast.unparse(_method("magento.outbox", "claim"))
+    helper = _method("magento.outbox", "_claimable_instance_ids")
+    source = ast.unparse(helper)
+
+    # Then None/False mean every instance (the SQL's first operand), a name or a list of names narrows
+    # the claim to those instances' rows, archived instances included
+    assert "instance_ids = self._claimable_instance_ids(instances)" in claim
+    assert "every_instance = instance_ids is None" in claim
+    assert "if instances is None or instances is False:" in source and "return None" in source
+    assert "isinstance(instances, str)" in source
+    assert "with_context(active_test=False).search([('name', 'in', names)])" in source
+    # and names that match no instance claim nothing instead of everything
+    assert "instance_ids == []" in claim and "return found.ids" in source
+
+
 def test_claim_hands_out_nothing_for_a_zero_limit_and_at_most_500() -> None:
     claim = ast.unparse(_method("magento.outbox", "claim"))
-    assert "limit = min(int(limit), MAX_CLAIM)" in claim and "if limit <= 0 or not wanted:" in claim
+    assert "limit = min(int(limit), MAX_CLAIM)" in claim
+    assert "if limit <= 0 or not wanted or instance_ids == []:" in claim
     module = (ADDON_DIR / "models" / "magento_outbox.py").read_text(encoding="utf-8")
     assert "MAX_CLAIM = 500" in module
 

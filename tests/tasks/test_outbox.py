@@ -84,30 +84,49 @@ def test_each_pull_row_becomes_one_sync_request_in_one_claim_and_one_read(
     assert [row["state"] for row in create_rows] == ["pending"]
 
 
+def test_rows_of_instances_this_worker_does_not_serve_are_left_to_their_own_worker(
+    runtime: Runtime, odoo: OdooSandboxHandle
+) -> None:
+    # given an Odoo shared with another connector deployment: its instance "elsewhere" has a pressed Pull
+    # button and a row naming no order, and our instance has one pressed Pull button
+    elsewhere = _instance(odoo, "elsewhere")
+    stranger, _ = _order(odoo, elsewhere, "7")
+    theirs = [
+        _pressed(odoo, stranger),
+        odoo.call("magento.outbox", "create", {"instance_id": elsewhere, "event": "pull"}),
+    ]
+    mine = _pressed(odoo, _order(odoo, _instance(odoo), "9")[0])
+    sent: list[dict[str, Any]] = []
+    # when our relay runs
+    outcome = relay_pull_rows(runtime, sent.append)
+    # then it claims and relays our row only; the other deployment's rows stay pending, never attempted
+    assert (outcome.claimed, outcome.sent, outcome.failed) == (1, [mine], {})
+    assert [request["outbox_id"] for request in sent] == [mine]
+    rows = odoo.read("magento.outbox", [("id", "in", theirs)], ["state", "attempts", "last_error"])
+    assert [(row["state"], row["attempts"], row["last_error"]) for row in rows] == [("pending", 0, False)] * 2
+
+
 def test_rows_the_worker_cannot_act_on_fail_at_once_with_the_reason(
     runtime: Runtime, odoo: OdooSandboxHandle
 ) -> None:
-    # given pull rows for an instance the worker does not know, an order unlinked after the press, an order
-    # whose Magento ID is not a number, and a row naming no order at all
-    elsewhere = _instance(odoo, "elsewhere")
-    stranger, stranger_name = _order(odoo, elsewhere, "7")
-    unlinked, unlinked_name = _order(odoo, _instance(odoo), "8")
-    odd, odd_name = _order(odoo, _instance(odoo), "A-100")
-    rows = [_pressed(odoo, order_id) for order_id in (stranger, unlinked, odd)]
-    odoo.call(
-        "sale.order",
-        "write",
-        [unlinked],
-        {"magento_order_id": False},
-        context={"magento_connector_sync": True},
-    )
-    orphan = odoo.call("magento.outbox", "create", {"instance_id": elsewhere, "event": "pull"})
+    # given pull rows of our instance for an order since linked to an instance the worker does not know,
+    # an order unlinked after the press, an order whose Magento ID is not a number, and a row naming no
+    # order at all
+    ours, elsewhere = _instance(odoo), _instance(odoo, "elsewhere")
+    moved, moved_name = _order(odoo, ours, "7")
+    unlinked, unlinked_name = _order(odoo, ours, "8")
+    odd, odd_name = _order(odoo, ours, "A-100")
+    rows = [_pressed(odoo, order_id) for order_id in (moved, unlinked, odd)]
+    sync = {"magento_connector_sync": True}
+    odoo.call("sale.order", "write", [moved], {"magento_instance_id": elsewhere}, context=sync)
+    odoo.call("sale.order", "write", [unlinked], {"magento_order_id": False}, context=sync)
+    orphan = odoo.call("magento.outbox", "create", {"instance_id": ours, "event": "pull"})
     sent: list[dict[str, Any]] = []
     # when the relay runs
     outcome = relay_pull_rows(runtime, sent.append)
     # then nothing is sent and each row is failed with a sentence a user can act on
     reasons = {
-        rows[0]: f"Magento instance 'elsewhere' of Sale order {stranger_name} is not configured in the "
+        rows[0]: f"Magento instance 'elsewhere' of Sale order {moved_name} is not configured in the "
         f"connector worker (configured: {INSTANCE}).",
         rows[1]: f"Sale order {unlinked_name} is not linked to a Magento order (it has no Magento instance "
         "or Magento ID).",

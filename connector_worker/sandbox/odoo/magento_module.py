@@ -129,19 +129,35 @@ def _claimable_events(events: Any) -> tuple[str, ...]:
     return wanted
 
 
+def _claimable_instance_ids(env: Env, instances: Any) -> list[int] | None:
+    """Ids of the instances named (archived ones too), or None for every instance, as the module resolves
+    them; a name no instance has matches nothing."""
+    if instances is None or instances is False:
+        return None
+    names = [instances] if isinstance(instances, str) else [str(name) for name in instances]
+    found: set[int] = set()
+    for name in names:
+        found |= env.store.lookup("magento.instance", "name", name)
+    return sorted(found)
+
+
 @rpc_method("magento.outbox", model_level=True)
-def claim(env: Env, model: str, limit: int = 50, events: Any = None) -> list[dict[str, Any]]:
-    """Take pending rows (and stale queued ones) of ``events``, oldest first, at most ``MAX_CLAIM``.
+def claim(
+    env: Env, model: str, limit: int = 50, events: Any = None, instances: Any = None
+) -> list[dict[str, Any]]:
+    """Take pending rows (and stale queued ones) of ``events`` and ``instances`` (names), oldest first, at
+    most ``MAX_CLAIM``.
 
     Calls are serialized by the sandbox's transaction lock, which stands for the module's ``FOR UPDATE
     SKIP LOCKED``: no row goes to two callers.
     """
     wanted = _claimable_events(events)
+    instance_ids = _claimable_instance_ids(env, instances)
     limit = min(int(limit), MAX_CLAIM)
-    if limit <= 0 or not wanted:
+    if limit <= 0 or not wanted or instance_ids == []:
         return []
     stale = (datetime.now(UTC) - timedelta(minutes=STALE_QUEUED_MINUTES)).strftime(DATETIME_FORMAT)
-    domain = [
+    domain: list[Any] = [
         "&",
         ("event", "in", list(wanted)),
         "|",
@@ -150,6 +166,8 @@ def claim(env: Env, model: str, limit: int = 50, events: Any = None) -> list[dic
         ("state", "=", "queued"),
         ("date_queued", "<", stale),
     ]
+    if instance_ids is not None:
+        domain = ["&", ("instance_id", "in", instance_ids), *domain]
     return [_claim_row(env, model, row_id) for row_id in env.search(model, domain, 0, limit, "id")]
 
 

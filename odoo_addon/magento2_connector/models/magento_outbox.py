@@ -64,11 +64,16 @@ class MagentoOutbox(models.Model):
     date_done = fields.Datetime(string="Done On")
 
     @api.model
-    def claim(self, limit=50, events=None):
+    def claim(self, limit=50, events=None, instances=None):
         """Hand pending rows (and rows a dead worker left queued) to this caller and no other.
 
         ``events`` limits the claim to some events (``["pull"]``: the worker's pull relay leaves
         pushes to Magento to their own consumer); None or False means every event.
+
+        ``instances`` limits it to the rows of some instances, by name: a worker claims only the
+        instances of its own instances file, so several connector deployments (or a demo) can share
+        one database without taking, and failing, each other's rows. None or False means every
+        instance; a name no instance has matches nothing.
 
         ``FOR UPDATE SKIP LOCKED`` makes a concurrent claim skip the rows this transaction holds, so
         two workers never get the same row. Under Odoo's REPEATABLE READ a row changed by a
@@ -77,16 +82,19 @@ class MagentoOutbox(models.Model):
         """
         self.check_access("write")
         wanted = self._claimable_events(events)
+        instance_ids = self._claimable_instance_ids(instances)
         limit = min(int(limit), MAX_CLAIM)
-        if limit <= 0 or not wanted:
+        if limit <= 0 or not wanted or instance_ids == []:
             return []
         self.flush_model()
         stale_before = fields.Datetime.now() - STALE_QUEUED_AFTER
+        every_instance = instance_ids is None
         self.env.cr.execute(
             "SELECT id FROM magento_outbox"
             " WHERE (state = 'pending' OR (state = 'queued' AND date_queued < %s)) AND event IN %s"
+            " AND (%s OR instance_id = ANY(%s))"
             " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-            (stale_before, wanted, limit),
+            (stale_before, wanted, every_instance, instance_ids or [], limit),
         )
         rows = self.browse([row_id for (row_id,) in self.env.cr.fetchall()])
         now = fields.Datetime.now()
@@ -110,6 +118,21 @@ class MagentoOutbox(models.Model):
                 )
             )
         return wanted
+
+    @api.model
+    def _claimable_instance_ids(self, instances):
+        """The ids of the instances named, archived ones included; None when every instance may be claimed.
+
+        A name no instance has is not an error: a worker may be configured for a shop before anyone
+        creates its instance here, and its claims simply find nothing of it yet.
+        """
+        if instances is None or instances is False:
+            return None
+        names = [instances] if isinstance(instances, str) else [str(name) for name in instances]
+        if not names:
+            return []
+        found = self.env["magento.instance"].with_context(active_test=False).search([("name", "in", names)])
+        return found.ids
 
     def _claim_values(self):
         """What the worker needs to act on one row; no None anywhere, XML-RPC cannot carry it."""

@@ -82,3 +82,27 @@ def test_an_unknown_event_is_a_permanent_error(gateway: OdooGateway) -> None:
     with pytest.raises(PermanentError) as caught:
         gateway.claim_outbox(limit=1, events=["push"])
     assert "Unknown Magento outbox events: push." in str(caught.value)
+
+
+def test_a_claim_for_some_instances_leaves_the_other_deployments_rows_pending(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle
+) -> None:
+    # given one Odoo shared by two connector deployments, each with its own instance and outbox rows
+    ours, theirs = unique("ours"), unique("theirs")
+    rows = {
+        name: sandbox.call(
+            "magento.outbox",
+            "create",
+            {"instance_id": gateway.ensure_instance(name, "https://m", "default"), "event": "pull"},
+        )
+        for name in (ours, theirs)
+    }
+    # when our worker claims for its instances, in one RPC
+    with rpc_calls(gateway, sandbox, 1):
+        claimed = gateway.claim_outbox(limit=200, events=["pull"], instances=[ours])
+    # then it gets its own row only, and the other deployment's row is still pending and untouched
+    assert [(row["id"], row["instance_name"]) for row in claimed] == [(rows[ours], ours)]
+    (other,) = sandbox.read("magento.outbox", [("id", "=", rows[theirs])], ["state", "attempts"])
+    assert (other["state"], other["attempts"]) == ("pending", 0)
+    # and a worker with no instances claims nothing
+    assert gateway.claim_outbox(limit=200, instances=[]) == []

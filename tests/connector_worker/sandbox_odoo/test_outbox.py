@@ -1,5 +1,5 @@
 """The sandbox's outbox behaves as the module's does: payloads, Retry on failed rows only, claim bounds
-(nothing for a zero limit, at most 500) and the ``events`` filter."""
+(nothing for a zero limit, at most 500) and the ``events`` and ``instances`` filters."""
 
 from __future__ import annotations
 
@@ -128,6 +128,36 @@ def test_claim_takes_only_the_events_asked_for(odoo: OdooSandboxHandle) -> None:
     assert outbox.claim(10, "pull") == [] and outbox.claim(10, []) == []
     # then the pushes are still there for a claim of every event
     assert [row["id"] for row in outbox.claim(10)] == [create, update]
+
+
+def test_claim_takes_only_the_instances_named_so_deployments_can_share_one_odoo(
+    odoo: OdooSandboxHandle,
+) -> None:
+    # given rows of two deployments' instances in one database, one of them archived, oldest first
+    odoo.reset()
+    ours, theirs = _instance(odoo, "ours"), _instance(odoo, "theirs")
+    archived = _instance(odoo, "archived")
+    odoo.call("magento.instance", "write", [archived], {"active": False})
+    mine = _outbox(odoo, ours, ["pull", "update"])
+    other = _outbox(odoo, theirs, ["pull"])
+    old = _outbox(odoo, archived, ["pull"])
+    outbox = odoo.connection("xmlrpc").get_model("magento.outbox")
+    # when a worker claims for its own instances (a name no instance has is simply not found)
+    claimed = outbox.claim(10, False, ["ours", "archived", "not-created-yet"])
+    # then it gets those instances' rows, the archived one's too, and never the other deployment's
+    assert [(row["id"], row["instance_name"]) for row in claimed] == [
+        (mine[0], "ours"),
+        (mine[1], "ours"),
+        (old[0], "archived"),
+    ]
+    # and names that match nothing, or no names, claim nothing rather than everything
+    assert outbox.claim(10, False, ["not-created-yet"]) == [] and outbox.claim(10, False, []) == []
+    # and the filters combine: one name, one event; then a claim of every instance gets the rest
+    pulls = odoo.connection("jsonrpc").get_model("magento.outbox")
+    assert pulls.claim(limit=10, events=["update"], instances="theirs") == []
+    assert [row["id"] for row in pulls.claim(limit=10, events="pull", instances="theirs")] == other
+    rows = _outbox(odoo, theirs, ["create"])
+    assert [row["id"] for row in outbox.claim(10)] == rows
 
 
 def test_an_unknown_event_is_refused_in_the_modules_words(odoo: OdooSandboxHandle) -> None:
