@@ -2,7 +2,8 @@
 
 A lock is not a fencing token: it can lapse (GC pause, Redis failover), so the real guarantee against a
 duplicate order is Odoo's unique key. The lock only makes concurrent copies of one task rare and cheap:
-the second copy gets :class:`LockBusyError` and is retried later instead of racing the first.
+the second copy waits a moment for the first (``wait_seconds``), then gets :class:`LockBusyError` and is
+retried later instead of racing the first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -37,6 +39,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 """
 MIN_BUSY_RETRY_SECONDS = 1.0  # never tell a caller to come back sooner than this: the holder is working
+# How often a caller waiting for a lock looks again: a freed lock is noticed this soon, for a few Redis
+# calls a second per waiter.
+LOCK_POLL_SECONDS = 0.05
 
 
 class RedisLock:
@@ -61,16 +66,25 @@ class RedisLock:
         self._lost = threading.Event()
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
+        # time.monotonic() until which the lock is surely ours: one TTL after the start of the last SET or
+        # PEXPIRE that succeeded (the clock is read before the call, so Redis's own deadline is later).
+        self._valid_until = 0.0
 
     @property
     def held(self) -> bool:
-        """True while acquired and not found lost by a renewal."""
-        return self._held and not self._lost.is_set()
+        """True while acquired, not found lost by a renewal, and renewed within the last TTL.
+
+        The last condition matters when renewals fail without an answer (Redis unreachable, a call hanging
+        until its socket timeout): the key may have expired and been taken by another worker meanwhile.
+        """
+        return self._held and not self._lost.is_set() and time.monotonic() < self._valid_until
 
     def acquire(self) -> bool:
         """Take the lock if free; start the watchdog. Returns False when someone else holds it."""
+        started = time.monotonic()
         if not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
             return False
+        self._valid_until = started + self.ttl_ms / 1000
         self._held = True
         self._lost.clear()
         if self.renew_every_ms is not None:
@@ -81,8 +95,11 @@ class RedisLock:
 
     def extend(self) -> bool:
         """Reset the TTL if we still hold the lock; mark it lost otherwise."""
+        started = time.monotonic()
         extended = bool(self.client.eval(_EXTEND_LUA, 1, self.key, self.token, self.ttl_ms))
-        if not extended:
+        if extended:
+            self._valid_until = started + self.ttl_ms / 1000
+        else:
             self._lost.set()
         return extended
 
@@ -115,8 +132,13 @@ class RedisLock:
         return min(max(seconds, MIN_BUSY_RETRY_SECONDS), ORDER_LOCK_BUSY_RETRY_MAX_SECONDS)
 
     def _renew_loop(self) -> None:
+        """Renew every ``renew_every_ms`` on a fixed cadence: an attempt that was slow (a Redis call waiting
+        for its socket timeout) delays the next one only until it is due, not by a full period more."""
         assert self.renew_every_ms is not None
-        while not self._stop.wait(self.renew_every_ms / 1000):
+        period = self.renew_every_ms / 1000
+        due = time.monotonic() + period
+        while not self._stop.wait(max(0.0, due - time.monotonic())):
+            due = max(due + period, time.monotonic())
             try:
                 if not self.extend():
                     log.warning("lock_lost", key=self.key)
@@ -124,6 +146,19 @@ class RedisLock:
             except redis.RedisError as exc:
                 # Keep trying: the TTL leaves room for two missed renewals (redis_keys).
                 log.warning("lock_renew_failed", key=self.key, error=str(exc))
+
+    def acquire_within(self, wait_seconds: float, poll_seconds: float = LOCK_POLL_SECONDS) -> bool:
+        """:meth:`acquire`, trying again every ``poll_seconds`` until it succeeds or ``wait_seconds`` ran out.
+
+        The last try happens at the deadline, so a lock freed just before it is still taken.
+        """
+        deadline = time.monotonic() + max(0.0, wait_seconds)
+        while not self.acquire():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(poll_seconds, remaining))
+        return True
 
 
 @contextmanager
@@ -133,11 +168,20 @@ def hold_lock(
     *,
     ttl_ms: int = ORDER_LOCK_TTL_MS,
     renew_every_ms: int | None = ORDER_LOCK_RENEW_EVERY_MS,
+    wait_seconds: float = 0.0,
+    what: str | None = None,
 ) -> Iterator[RedisLock]:
-    """Hold ``key`` for the block, renewed while held; :class:`LockBusyError` if someone else has it."""
+    """Hold ``key`` for the block, renewed while held.
+
+    A copy of the same work usually finds the holder done within a moment, so ``wait_seconds`` polls for
+    the lock that long before giving up; giving up at once would bring the caller back only after the
+    holder's TTL. Still held after the wait: :class:`LockBusyError`, whose ``retry_after`` is the rest of
+    the holder's TTL (a holder that died frees its lock only then). ``what`` names the locked thing in
+    that error's message (default: the key; pass a description when the key holds personal data).
+    """
     lock = RedisLock(client, key, ttl_ms=ttl_ms, renew_every_ms=renew_every_ms)
-    if not lock.acquire():
-        raise LockBusyError(f"{key} is held by another worker", retry_after=lock.busy_for_seconds())
+    if not lock.acquire_within(wait_seconds):
+        raise LockBusyError(f"{what or key} is held by another worker", retry_after=lock.busy_for_seconds())
     try:
         yield lock
     finally:

@@ -24,13 +24,17 @@ QUEUE_CONTROL = "connector.control"  # beat ticks (release delayed retries, outb
 ALL_QUEUES = (QUEUE_WEBHOOK, QUEUE_PULL, QUEUE_PUSH, QUEUE_CONTROL)
 
 # --- Per-order lock ---------------------------------------------------------------------------------------
-# Short, so a worker that dies holding the lock frees the order within half a minute; a watchdog thread
-# renews it while the holder is alive, so a long sync keeps it.
-ORDER_LOCK_TTL_MS = 30_000
-# A third of the TTL: two renewals in a row can fail (GC pause, Redis blip) before the lock lapses.
-ORDER_LOCK_RENEW_EVERY_MS = 10_000
-# How long ``LockBusyError.retry_after`` tells a second copy to wait at most (the holder usually ends sooner).
-ORDER_LOCK_BUSY_RETRY_MAX_SECONDS = 30.0
+# Short, so a worker killed holding the lock (SIGKILL, out of memory) frees the order within ten seconds and
+# the redelivered copy goes on soon after; a watchdog thread renews it while the holder is alive, so a long
+# sync keeps it.
+ORDER_LOCK_TTL_MS = 10_000
+# Under a third of the TTL, so two missed renewals in a row (a GC pause, a Redis blip) still leave the third,
+# 9 s after the last success, a second before the lock would lapse. The watchdog keeps this cadence however
+# long one attempt took, and a holder whose renewals kept failing for a whole TTL stops trusting its lock.
+ORDER_LOCK_RENEW_EVERY_MS = 3_000
+# How long ``LockBusyError.retry_after`` tells a second copy to wait at most: one TTL, by when even a holder
+# that died has freed the lock (a live holder usually ends much sooner).
+ORDER_LOCK_BUSY_RETRY_MAX_SECONDS = ORDER_LOCK_TTL_MS / 1000
 
 # --- Webhook dedup -------------------------------------------------------------------------------------------
 # A claim taken on receipt and not yet confirmed (the enqueue has not happened): short, so a receiver that
