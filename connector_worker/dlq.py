@@ -2,13 +2,15 @@
 
 Each entry names the task, its kwargs, the instance and order, why it was given up and every attempt
 (time, error class, message). Entries are written from Celery's ``task_failure`` signal (see
-``connector_worker.app``), the one hook that also fires when a worker process was killed.
+``connector_worker.app``), the one hook that also fires when a worker process was killed. A replay sends
+the kwargs again, less those that describe the world as it was when the task was sent (``STALE_ON_REPLAY``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +30,11 @@ LOST_ERROR = "WorkerLostError"
 LOST_MESSAGE = "the worker process died during this attempt (SIGKILL, out of memory or a crash)"
 MAX_MESSAGE_CHARS = 1000  # an error message longer than this is an HTML page or a dump: keep the head
 REPLAY_LOCK_TTL_MS = 30_000  # two operators replaying one entry at once send it once
+# Kwargs a replay leaves out, per task: snapshots taken when the task was sent, which a replay hours or days
+# later must not apply. An ``orders.sync`` letter from a pull carries the order as Magento returned it then;
+# once the order's synced marker has expired nothing tells that payload is older than Odoo's data, so the
+# replayed sync reads the order from Magento again instead.
+STALE_ON_REPLAY: Mapping[str, tuple[str, ...]] = {"orders.sync": ("order",)}
 
 
 def utc_now_iso() -> str:
@@ -230,11 +237,22 @@ class DeadLetterStore:
         return bool(self.client.xdel(self.keys.dead_letters, entry_id))
 
 
+def for_replay(letter: DeadLetter) -> DeadLetter:
+    """``letter`` as a replay sends it: without the kwargs of :data:`STALE_ON_REPLAY` for its task."""
+    stale = STALE_ON_REPLAY.get(letter.task, ())
+    if not any(name in letter.kwargs for name in stale):
+        return letter
+    kwargs = {name: value for name, value in letter.kwargs.items() if name not in stale}
+    return dataclasses.replace(letter, kwargs=kwargs)
+
+
 def replay(store: DeadLetterStore, entry_id: str, send: Callable[[DeadLetter], object]) -> bool:
     """Re-send one dead letter with ``send`` and remove it only once the send succeeded.
 
-    Returns False when the entry does not exist (or another operator is replaying it right now). If
-    ``send`` raises, the entry stays and the exception propagates.
+    ``send`` gets the letter as :func:`for_replay` makes it: an ``orders.sync`` without the order payload
+    it carried, so the sync reads the order from Magento as it is now. Returns False when the entry does
+    not exist (or another operator is replaying it right now). If ``send`` raises, the entry stays and the
+    exception propagates.
     """
     lock = RedisLock(
         store.client,
@@ -248,7 +266,7 @@ def replay(store: DeadLetterStore, entry_id: str, send: Callable[[DeadLetter], o
         letter = store.get(entry_id)
         if letter is None:
             return False
-        send(letter)
+        send(for_replay(letter))
         store.remove(entry_id)
         return True
     finally:

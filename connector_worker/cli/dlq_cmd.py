@@ -98,7 +98,11 @@ def show_command(entry_id: str, as_json: bool) -> None:
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter (or --instance's).")
 @click.option("--instance", help="With --all: only this instance's dead letters.")
 def replay_command(entry_ids: tuple[str, ...], replay_all: bool, instance: str | None) -> None:
-    """Send dead letters again with their kwargs; each entry is removed only once its send succeeded."""
+    """Send dead letters again with their kwargs; each entry is removed only once its send succeeded.
+
+    An orders.sync letter is sent without the order payload a pull attached to it: the sync reads the
+    order from Magento again, so a replay never applies data that was current when the task failed.
+    """
     if bool(entry_ids) == replay_all:
         raise click.UsageError("give entry ids or --all (not both)")
     settings = load_settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import signal
@@ -88,6 +89,27 @@ def test_dlq_replay_sends_the_task_and_removes_the_entry(
     assert message["dlq_replay_of"] == entry
     assert message["id"] != "t-42"
     assert store.get(entry) is None
+
+
+def test_dlq_replay_of_a_pulled_sync_reads_the_order_again(
+    env: dict[str, str], redis_client: redis.Redis, key_prefix: str
+) -> None:
+    # given a dead letter of a sync a pull sent with the order as Magento returned it then
+    store = _store(redis_client, key_prefix)
+    old = {"entity_id": 42, "status": "pending", "updated_at": "2024-05-01 10:00:00"}
+    pulled = dataclasses.replace(
+        _letter(42), kwargs={"instance": "shop", "entity_id": 42, "source": "pull", "order": old}
+    )
+    entry = store.add(pulled)
+    # when an operator replays it (days later, when Magento's order has moved on)
+    runner = CliRunner()
+    helped = " ".join(runner.invoke(cli, ["dlq", "replay", "--help"], env=env).output.split())
+    assert "without the order payload a pull attached to it: the sync reads the order from Magento" in helped
+    result = runner.invoke(cli, ["dlq", "replay", entry], env=env)
+    assert result.exit_code == 0, result.output
+    # then the sync is sent without the old payload, so it reads the order from Magento as it is now
+    [message] = _queued(redis_client, key_prefix, QUEUE_WEBHOOK)
+    assert message["kwargs"] == {"instance": "shop", "entity_id": 42, "source": "pull"}
 
 
 def test_dlq_replay_all_of_one_instance(

@@ -1,6 +1,9 @@
-"""The dead-letter stream: what goes in comes out whole, replay removes only after a successful send."""
+"""The dead-letter stream: what goes in comes out whole, replay removes only after a successful send and
+never sends a stale order payload."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 import redis
@@ -93,3 +96,24 @@ def test_replay_of_an_unknown_id_sends_nothing(redis_client: redis.Redis, key_pr
     sent: list[DeadLetter] = []
     assert replay(store, "1-0", sent.append) is False
     assert sent == []
+
+
+def test_replay_of_a_sync_drops_the_order_payload_it_carried(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    # given a sync dead-lettered by a pull, with the order as Magento returned it then, and a pull
+    store = DeadLetterStore(redis_client, RedisKeys(key_prefix))
+    payload = {"entity_id": 42, "state": "new", "updated_at": "2024-05-01 10:00:00"}
+    kwargs = {"instance": "shop", "entity_id": 42, "source": "pull", "order": payload, "outbox_id": 7}
+    sync = store.add(dataclasses.replace(_letter(), kwargs=kwargs))
+    window = {"instance": "shop", "since": "2024-05-01T10:00:00+00:00", "until": "2024-05-01T11:00:00+00:00"}
+    pull = store.add(dataclasses.replace(_letter(), task="orders.pull", task_id="t-2", kwargs=window))
+    sent: list[DeadLetter] = []
+    # when both are replayed
+    assert replay(store, sync, sent.append) and replay(store, pull, sent.append)
+    # then the sync goes without the payload (it re-reads Magento) and keeps the rest; the pull is whole
+    assert [letter.kwargs for letter in sent] == [
+        {"instance": "shop", "entity_id": 42, "source": "pull", "outbox_id": 7},
+        window,
+    ]
+    assert store.count() == 0
