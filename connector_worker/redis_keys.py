@@ -6,8 +6,12 @@ code spells a key by hand. Key builders take the parts and return the full key, 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from mappers.errors import MappingError
+from mappers.partner import normalize_email
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -138,8 +142,12 @@ class RedisKeys:
         return f"{self.prefix}cache:product:{instance}:{sku}"
 
     def partner_by_email(self, instance: str, email: str) -> str:
-        """Cached Odoo partner id for a customer email (lower-cased: emails match case-insensitively)."""
-        return f"{self.prefix}cache:partner:{instance}:{email.lower()}"
+        """Cached Odoo partner id for a customer email, normalized as Odoo's ``email_normalized`` is (so
+        ``A@Example.com`` and ``a@example.com`` share a key, while ``Élodie@x.com`` and ``élodie@x.com``,
+        two partners in Odoo, do not)."""
+        with suppress(MappingError):  # no address at all: no partner matches it, any distinct key will do
+            email = normalize_email(email)
+        return f"{self.prefix}cache:partner:{instance}:{email}"
 
     def address(self, instance: str, partner_id: int, kind: str, digest: str) -> str:
         """Cached Odoo child address (``invoice``/``delivery``) of a customer, by a hash of its values."""

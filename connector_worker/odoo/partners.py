@@ -1,5 +1,9 @@
 """Customers in Odoo: find them by normalized email (batched) and create one with its invoice and delivery
 addresses in a single call.
+
+Emails are normalized by :func:`mappers.partner.normalize_email`, the one copy of Odoo's
+``email_normalize`` in the connector: the mapper's customer values, this lookup and the id cache must agree
+with each other and with Odoo's stored ``email_normalized``, or a customer is not found and created again.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_worker.odoo.rpc import OdooRpc, in_batches
+from mappers.errors import MappingError
+from mappers.partner import normalize_email
 
 PARTNER_FIELDS = ("id", "name", "email", "email_normalized", "parent_id", "type", "is_company", "country_id")
 # Emails per search: keeps each request well under proxy body limits while a page of orders is one RPC.
@@ -26,9 +32,16 @@ class PartnerIds:
     delivery_id: int
 
 
-def normalize_email(email: str) -> str:
-    """How Odoo's ``email_normalized`` stores a plain address: trimmed and lower-cased."""
-    return email.strip().lower()
+def normalized_emails(emails: Iterable[str]) -> list[str]:
+    """The distinct normalized forms of ``emails``, sorted; what holds no address is left out (Odoo stores
+    no ``email_normalized`` for it, so no partner could match it)."""
+    found: set[str] = set()
+    for email in emails:
+        try:
+            found.add(normalize_email(email))
+        except MappingError:
+            continue
+    return sorted(found)
 
 
 class PartnerOps(OdooRpc):
@@ -37,12 +50,13 @@ class PartnerOps(OdooRpc):
     def find_partners_by_emails(
         self, emails: Iterable[str], fields: Sequence[str] = PARTNER_FIELDS
     ) -> dict[str, list[dict[str, Any]]]:
-        """Active partners per normalized email, oldest first; every asked email is a key (maybe empty).
+        """Active partners per normalized email, oldest first; every asked address is a key (maybe empty).
 
-        Searches ``email_normalized`` with ``in``: exact, case-insensitive, and free of the LIKE wildcards
-        (``_``, ``%``) that make ``=ilike`` match other addresses (reference odoo.md §4).
+        Searches ``email_normalized`` with ``in``: exact, free of the LIKE wildcards (``_``, ``%``) that make
+        ``=ilike`` match other addresses (reference odoo.md §4), and case-insensitive where Odoo is (the
+        domain, and an ASCII local part; a non-ASCII local part keeps its case, as Odoo keeps it).
         """
-        wanted = sorted({normalize_email(email) for email in emails if email and email.strip()})
+        wanted = normalized_emails(emails)
         found: dict[str, list[dict[str, Any]]] = {email: [] for email in wanted}
         columns = list(dict.fromkeys([*fields, "email_normalized"]))
         for batch in in_batches(wanted, EMAIL_BATCH_SIZE):

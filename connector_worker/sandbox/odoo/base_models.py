@@ -6,22 +6,11 @@ display names and default sale taxes, ``account.tax.price_include`` per version,
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from connector_worker.sandbox.odoo.behaviour import Record, behaviour
+from connector_worker.sandbox.odoo.emails import email_normalized
 from connector_worker.sandbox.odoo.orm import Env
 
 COMPANY_ID = 1
-_EMAIL = re.compile(r"([^ ,;<@]+@[^> ,;]+)")
-
-
-def normalize_email(text: Any) -> str | None:
-    """Odoo's ``email_normalize``: the address part of ``"Name <addr>"``, stripped and lower-cased."""
-    if not text:
-        return None
-    found = _EMAIL.findall(str(text))
-    return found[0].strip().lower() if found else None
 
 
 def company_currency(env: Env) -> int:
@@ -65,7 +54,7 @@ def _register() -> None:
         lang=lambda env, vals: "en_US",
     )
     partner.computed.update(
-        email_normalized=lambda env, rec: normalize_email(rec.get("email")),
+        email_normalized=lambda env, rec: email_normalized(rec.get("email")),
         complete_name=_partner_complete_name,
         company_type=lambda env, rec: "company" if rec.get("is_company") else "person",
     )

@@ -6,6 +6,7 @@ import pytest
 
 from connector_worker.odoo import OdooGateway
 from connector_worker.odoo import partners as partners_module
+from mappers.partner import normalize_email
 from tests.connector_worker.odoo.conftest import rpc_calls, unique
 from tests.support.odoo_sandbox import OdooSandboxHandle
 
@@ -67,3 +68,33 @@ def test_many_emails_go_in_batches_and_none_costs_nothing(
     assert all(len(found[email]) == 1 for email in emails)
     with rpc_calls(gateway, sandbox, 0):
         assert gateway.find_partners_by_emails(["", "  "]) == {}
+
+
+def test_a_non_ascii_local_part_is_matched_as_odoo_stores_it(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle
+) -> None:
+    # given a customer whose address has a non-ASCII local part, and another contact whose address differs
+    # only in that part's case (two mailboxes for SMTPUTF8, two partners for Odoo)
+    tag = unique("intl")
+    magento_email = f"Élodie.{tag}@Exämple.COM"
+    elodie = gateway.create_partner({"name": "Élodie", "email": magento_email}).partner_id
+    other = gateway.create_partner({"name": "élodie", "email": magento_email.lower()}).partner_id
+    # when the worker looks her up with the mapper's normalized e-mail, in one call
+    email = normalize_email(magento_email)
+    with rpc_calls(gateway, sandbox, 1):
+        found = gateway.find_partners_by_emails([email, f"  {magento_email} "])
+    # then she is found under the key the worker asked with, and the other contact is not mixed in
+    assert email == f"Élodie.{tag}@exämple.com"
+    assert set(found) == {email}
+    assert [row["id"] for row in found[email]] == [elodie]
+    assert [row["email_normalized"] for row in found[email]] == [email]
+    assert [row["id"] for row in gateway.find_partners_by_emails([magento_email.lower()])[email.lower()]] == [
+        other
+    ]
+
+
+def test_what_holds_no_address_matches_no_partner_and_costs_nothing(
+    gateway: OdooGateway, sandbox: OdooSandboxHandle
+) -> None:
+    with rpc_calls(gateway, sandbox, 0):
+        assert gateway.find_partners_by_emails(["not an address", "", "  "]) == {}

@@ -49,9 +49,17 @@ def test_webhook_dedup_differs_by_updated_at() -> None:
     assert first != later
 
 
-def test_partner_cache_key_ignores_email_case() -> None:
+def test_partner_cache_key_follows_odoos_email_normalization() -> None:
     keys = RedisKeys()
+    # an ASCII address is one partner whatever its case, so it is one cache entry
     assert keys.partner_by_email("shop", "A@Example.com") == keys.partner_by_email("shop", "a@example.com")
+    # a non-ASCII local part keeps its case in Odoo: two partners, so two entries (one would hand one
+    # customer's orders to the other)
+    upper = keys.partner_by_email("shop", "Élodie@Exämple.com")
+    assert upper == "connector:cache:partner:shop:Élodie@exämple.com"
+    assert upper != keys.partner_by_email("shop", "élodie@exämple.com")
+    # what holds no address still gets a key of its own
+    assert keys.partner_by_email("shop", "n/a") == "connector:cache:partner:shop:n/a"
 
 
 def test_queue_names_are_the_documented_ones() -> None:
