@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from mappers.errors import MappingError
 from mappers.partner import normalize_email
@@ -106,9 +107,27 @@ class RedisKeys:
         """Any other named lock (e.g. ``pull:<instance>`` so two pulls of one instance never overlap)."""
         return f"{self.prefix}lock:{name}"
 
-    def webhook_dedup(self, instance: str, entity_id: int | str, updated_at: str) -> str:
-        """Dedup key of one webhook event: the same order at the same ``updated_at`` is the same event."""
-        return f"{self.prefix}dedup:webhook:{instance}:{entity_id}:{updated_at}"
+    def webhook_dedup(
+        self,
+        instance: str,
+        entity_id: int | str,
+        updated_at: str,
+        state: str | None = None,
+        status: str | None = None,
+    ) -> str:
+        """Dedup key of one webhook event: the same order at the same ``updated_at``, in the same ``state``
+        and ``status`` when the sender gave them, is the same event.
+
+        ``updated_at`` has one-second resolution, so two changes within a second (an order invoiced right
+        after it was placed) share it; their state or status tells them apart. Each given part is appended
+        as ``:state=…`` / ``:status=…``, percent-encoded so no value can pose as another part; without
+        them the key is the plain ``…:<updated_at>``.
+        """
+        key = f"{self.prefix}dedup:webhook:{instance}:{entity_id}:{updated_at}"
+        for name, value in (("state", state), ("status", status)):
+            if value is not None:
+                key += f":{name}={quote(value, safe='')}"
+        return key
 
     def webhook_request(self, instance: str, request_id: str) -> str:
         """Dedup key of one Adobe Commerce delivery, by its ``x-adobe-commerce-request-id``."""

@@ -107,6 +107,8 @@ def _log_accepted(instance: str, accepted: Accepted, started: float) -> None:
         instance=instance,
         entity_id=accepted.hint.entity_id,
         updated_at=accepted.hint.updated_at,
+        order_state=accepted.hint.state,
+        order_status=accepted.hint.status,
         outcome=accepted.outcome,
         status=200,
         scheme=accepted.scheme,

@@ -1,7 +1,9 @@
 """Find the order a webhook is about, whatever shape the sender used; the rest of the payload is ignored.
 
 The payload is only a hint: the sync task re-reads the order from Magento's REST API, so all we keep is
-``entity_id`` (the REST id) and, when present, ``updated_at`` (to tell one version of an order from the next).
+``entity_id`` (the REST id) and, when present, ``updated_at``, ``state`` and ``status`` (to tell one version
+of an order from the next: ``updated_at`` has one-second resolution, so an order invoiced within the second
+it was placed differs from the first event by its state or status only).
 Supported shapes (reference/magento.md §5.1):
 
 * the connector's signed format: ``{"event": ..., "instance": ..., "data": {"order": {...}}}``
@@ -22,6 +24,9 @@ ORDER_PATHS: tuple[tuple[str, ...], ...] = (
     ("order",),
 )
 MAX_UPDATED_AT_CHARS = 64  # Magento writes "YYYY-MM-DD HH:MM:SS"; anything far longer is not a timestamp
+MAX_CODE_CHARS = (
+    64  # state and status are codes ("processing", a custom status code of 32 characters at most)
+)
 MAX_ENTITY_ID = 2**63 - 1  # Magento's entity ids are unsigned INT; refuse what no database could hold
 
 
@@ -31,10 +36,13 @@ class PayloadError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class OrderHint:
-    """The order a delivery is about: its REST ``entity_id`` and, if the sender gave it, ``updated_at``."""
+    """The order a delivery is about: its REST ``entity_id`` and, if the sender gave them, ``updated_at``,
+    ``state`` and ``status``."""
 
     entity_id: int
     updated_at: str | None = None
+    state: str | None = None
+    status: str | None = None
 
 
 def parse_order_hint(body: bytes) -> OrderHint:
@@ -52,7 +60,12 @@ def parse_order_hint(body: bytes) -> OrderHint:
         raise PayloadError(
             "no order in the payload (expected data.order, data.data_object or order with an entity_id)"
         )
-    return OrderHint(entity_id=_entity_id(order), updated_at=_updated_at(order))
+    return OrderHint(
+        entity_id=_entity_id(order),
+        updated_at=_updated_at(order),
+        state=_code(order, "state"),
+        status=_code(order, "status"),
+    )
 
 
 def _find_order(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -81,6 +94,16 @@ def _updated_at(order: dict[str, Any]) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > MAX_UPDATED_AT_CHARS:
         raise PayloadError("order updated_at must be a date-time string")
+    return value
+
+
+def _code(order: dict[str, Any], name: str) -> str | None:
+    """``state`` or ``status`` as sent, when it is there (null and "" count as absent)."""
+    value = order.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_CODE_CHARS:
+        raise PayloadError(f"order {name} must be a code of at most {MAX_CODE_CHARS} characters")
     return value
 
 

@@ -196,12 +196,14 @@ def dedup_keys(
 ) -> list[str]:
     """The keys one delivery claims: the order version when known, and Adobe's request id when given.
 
-    Without ``updated_at`` there is no order-version key: two such deliveries may be two real changes,
-    and an extra sync is harmless while a skipped one would leave Odoo stale.
+    The version is ``updated_at`` plus the ``state`` and ``status`` the sender gave: two changes within
+    one second share ``updated_at``, and dropping the second as a duplicate would leave Odoo behind until
+    the next pull. Without ``updated_at`` there is no order-version key: two such deliveries may be two
+    real changes, and an extra sync is harmless while a skipped one would leave Odoo stale.
     """
     found = []
     if hint.updated_at is not None:
-        found.append(keys.webhook_dedup(instance, hint.entity_id, hint.updated_at))
+        found.append(keys.webhook_dedup(instance, hint.entity_id, hint.updated_at, hint.state, hint.status))
     if request_id is not None:
         # redis_keys has no builder for Adobe request ids yet; "request" can never be a (numeric) entity id,
         # so this sits beside the order keys without colliding: <prefix>dedup:webhook:<instance>:request:<id>.

@@ -68,3 +68,21 @@ def test_queue_names_are_the_documented_ones() -> None:
 
 def test_lock_renewal_leaves_room_for_two_missed_renewals() -> None:
     assert redis_keys.ORDER_LOCK_RENEW_EVERY_MS * 3 <= redis_keys.ORDER_LOCK_TTL_MS
+
+
+def test_webhook_dedup_key_tells_same_second_changes_apart() -> None:
+    keys = RedisKeys()
+    at = "2025-07-17 15:48:42"
+    # without state and status the key is the order version alone, as before
+    assert keys.webhook_dedup("shop", 7, at) == "connector:dedup:webhook:shop:7:2025-07-17 15:48:42"
+    # with them, a change of either within the same second is another event
+    placed = keys.webhook_dedup("shop", 7, at, "new", "pending")
+    assert placed == "connector:dedup:webhook:shop:7:2025-07-17 15:48:42:state=new:status=pending"
+    assert placed != keys.webhook_dedup("shop", 7, at, "processing", "pending")
+    assert placed != keys.webhook_dedup("shop", 7, at, "new", "pending_review")
+    assert (
+        keys.webhook_dedup("shop", 7, at, status="holded")
+        == f"{keys.webhook_dedup('shop', 7, at)}:status=holded"
+    )
+    # and no value can pose as another part of the key
+    assert keys.webhook_dedup("shop", 7, at, "new:status=x") != keys.webhook_dedup("shop", 7, at, "new", "x")

@@ -38,7 +38,7 @@ def test_a_signed_order_event_is_queued_as_orders_sync_on_the_webhook_queue(fres
     assert response.json() == {"op": "success"}
     assert fresh.queued() == [sync_of("main", 42)]
     # And the order version is remembered for a day, not only for the short pending window
-    key = fresh.keys.webhook_dedup("main", 42, "2025-07-17 15:48:42")
+    key = fresh.keys.webhook_dedup("main", 42, "2025-07-17 15:48:42", "processing", "processing")
     assert WEBHOOK_DEDUP_PENDING_TTL_SECONDS < fresh.client.ttl(key) <= WEBHOOK_DEDUP_TTL_SECONDS
 
 
@@ -61,6 +61,25 @@ def test_a_newer_version_of_the_same_order_is_queued_again(fresh: Receiver) -> N
             httpx.post(fresh.url(), content=body, headers=hmac_headers(body), timeout=10).status_code == 200
         )
     assert fresh.queued() == [sync_of("main", 44), sync_of("main", 44)]
+
+
+def test_a_second_change_within_the_same_second_is_queued_too(fresh: Receiver) -> None:
+    # Given an order placed, then invoiced by the payment gateway within the same second: Magento's
+    # updated_at (one-second resolution) is the same in both events, its state and status are not
+    placed = order_event(entity_id=46, updated_at="2025-07-17 15:48:42", state="new", status="pending")
+    invoiced = order_event(entity_id=46, updated_at="2025-07-17 15:48:42")  # processing / processing
+    # When both events arrive, and a copy of the second one after them
+    for body in (placed, invoiced, invoiced):
+        response = httpx.post(fresh.url(), content=body, headers=hmac_headers(body), timeout=10)
+        assert response.status_code == 200
+    # Then the second change is a new event, queued, and only its copy is absorbed as a duplicate
+    assert fresh.queued() == [sync_of("main", 46), sync_of("main", 46)]
+    # And a status change within the same state (a custom status) counts as well
+    review = order_event(entity_id=46, updated_at="2025-07-17 15:48:42", status="fraud_review")
+    assert (
+        httpx.post(fresh.url(), content=review, headers=hmac_headers(review), timeout=10).status_code == 200
+    )
+    assert fresh.queued() == [sync_of("main", 46)]
 
 
 def test_many_identical_deliveries_at_once_queue_a_single_sync(fresh: Receiver) -> None:

@@ -113,7 +113,11 @@ def test_a_copy_arriving_while_the_first_is_being_queued_takes_over_when_the_fir
 def test_a_claim_left_pending_by_a_dead_receiver_gets_503_until_it_lapses(fresh: Receiver) -> None:
     # Given a receiver died between claiming an event and queueing it
     updated_at = "2025-07-19 12:00:00"
-    fresh.client.set(fresh.keys.webhook_dedup("main", 603, updated_at), "pending:dead-receiver", ex=60)
+    fresh.client.set(
+        fresh.keys.webhook_dedup("main", 603, updated_at, "processing", "processing"),
+        "pending:dead-receiver",
+        ex=60,
+    )
     body = order_event(entity_id=603, updated_at=updated_at)
     # When the event is delivered again, it waits briefly, then asks the sender to retry later
     started = time.perf_counter()
@@ -125,7 +129,7 @@ def test_a_claim_left_pending_by_a_dead_receiver_gets_503_until_it_lapses(fresh:
     )
     assert fresh.queued() == []
     # And once the dead claim lapses, a retry is queued
-    fresh.client.delete(fresh.keys.webhook_dedup("main", 603, updated_at))
+    fresh.client.delete(fresh.keys.webhook_dedup("main", 603, updated_at, "processing", "processing"))
     assert httpx.post(fresh.url(), content=body, headers=hmac_headers(body), timeout=30).status_code == 200
     assert [task.kwargs["entity_id"] for task in fresh.queued()] == [603]
 

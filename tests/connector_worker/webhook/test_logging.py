@@ -75,6 +75,12 @@ def test_each_delivery_logs_one_line_without_secrets_signatures_or_bodies(
     ]
     assert lines[2]["reason"] == "X-Connector-Signature does not match the body"
     assert lines[4]["request_id"] == "rq-701"
+    # with the order version the dedup went by (the order's own state and status, not the HTTP status)
+    assert (lines[0]["updated_at"], lines[0]["order_state"], lines[0]["order_status"]) == (
+        "2025-07-17 15:48:42",
+        "processing",
+        "processing",
+    )
     # And no secret, signature or body content appears anywhere in the log
     text = log_stream.getvalue()
     for leaked in (

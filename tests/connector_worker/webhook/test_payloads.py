@@ -1,4 +1,5 @@
-"""Order hints: every supported payload shape yields the entity id (and updated_at when sent)."""
+"""Order hints: every supported payload shape yields the entity id (and updated_at, state and status when
+sent)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def test_the_connector_format_from_the_magento_sandbox() -> None:
             }
         },
     }
-    assert parse(document) == OrderHint(42, "2025-07-17 15:48:42")
+    assert parse(document) == OrderHint(42, "2025-07-17 15:48:42", "processing", "processing")
 
 
 def test_adobe_plugin_hook_shape() -> None:
@@ -46,6 +47,15 @@ def test_adobe_observer_hook_shapes(key: str) -> None:
 
 def test_an_empty_updated_at_counts_as_absent() -> None:
     assert parse({"order": {"entity_id": 3, "updated_at": ""}}) == OrderHint(3, None)
+
+
+def test_state_and_status_are_kept_when_sent_and_absent_when_null_or_empty() -> None:
+    # Adobe I/O Events send the fields chosen in io_events.xml, values as strings
+    value = {"entity_id": "42", "updated_at": "2025-07-17 15:48:42", "state": "complete", "status": ""}
+    assert parse({"data": {"data_object": value}}) == OrderHint(42, "2025-07-17 15:48:42", "complete", None)
+    assert parse({"order": {"entity_id": 4, "status": "fraud_check", "state": None}}) == OrderHint(
+        4, None, None, "fraud_check"
+    )
 
 
 def test_an_order_object_without_entity_id_is_skipped_for_the_next_shape() -> None:
@@ -66,6 +76,8 @@ def test_an_order_object_without_entity_id_is_skipped_for_the_next_shape() -> No
         (b'{"order": {"entity_id": " "}}', "positive integer"),
         (b'{"order": {"entity_id": 99999999999999999999999}}', "positive integer"),
         (b'{"order": {"entity_id": 1, "updated_at": "' + b"9" * 65 + b'"}}', "date-time string"),
+        (b'{"order": {"entity_id": 1, "state": ["new"]}}', "order state must be a code"),
+        (b'{"order": {"entity_id": 1, "status": "' + b"s" * 65 + b'"}}', "order status must be a code"),
     ],
 )
 def test_bodies_without_a_usable_order_id_are_refused(body: bytes, message: str) -> None:
