@@ -181,7 +181,7 @@ def hold_lock(
     """
     lock = RedisLock(client, key, ttl_ms=ttl_ms, renew_every_ms=renew_every_ms)
     if not lock.acquire_within(wait_seconds):
-        raise LockBusyError(f"{what or key} is held by another worker", retry_after=lock.busy_for_seconds())
+        raise LockBusyError(f"{what or key} is locked by another worker", retry_after=lock.busy_for_seconds())
     try:
         yield lock
     finally:

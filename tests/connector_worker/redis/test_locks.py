@@ -272,7 +272,7 @@ def test_a_second_copy_gives_up_after_its_wait_with_the_holders_ttl_as_hint(
         waited = time.monotonic() - started
     # then it gave up after its wait, with a hint to come back when the holder's TTL would run out
     assert 0.3 <= waited < 1.0
-    assert str(busy.value) == "the customer of order 12 is held by another worker"
+    assert str(busy.value) == "the customer of order 12 is locked by another worker"
     assert busy.value.retry_after is not None and 1.0 <= busy.value.retry_after <= 10.0
     # and without a wait it gives up at once
     with hold_lock(redis_client, key), pytest.raises(LockBusyError), hold_lock(redis_client, key):
