@@ -6,16 +6,21 @@ from mappers.money import TaxKey
 from mappers.order import (
     OrderContext,
     OrderMapping,
+    context_plan,
     magento_order_to_odoo,
     magento_status_values,
+    plan_order,
+    plan_taxes,
     required_currency,
     required_products,
     required_taxes,
 )
 from mappers.partner import PartnerValues, normalize_email, partner_values, required_countries
+from mappers.reconcile import LinePlan
 from mappers.status import OdooOrderState, SaleAction, invoice_status, is_paid, sale_order_actions
 
 __all__ = [
+    "LinePlan",
     "MappingError",
     "OdooOrderState",
     "OrderContext",
@@ -24,12 +29,15 @@ __all__ = [
     "ProductKey",
     "SaleAction",
     "TaxKey",
+    "context_plan",
     "invoice_status",
     "is_paid",
     "magento_order_to_odoo",
     "magento_status_values",
     "normalize_email",
     "partner_values",
+    "plan_order",
+    "plan_taxes",
     "required_countries",
     "required_currency",
     "required_products",

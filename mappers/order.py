@@ -31,7 +31,7 @@ from mappers.payload import (
     to_float,
     utc_datetime,
 )
-from mappers.reconcile import order_currency, plan_lines
+from mappers.reconcile import LinePlan, order_currency, plan_lines
 from mappers.status import invoice_status, is_on_hold, is_paid
 
 _SEQUENCE_STEP = 10
@@ -87,10 +87,41 @@ def required_taxes(
 ) -> set[TaxKey]:
     """The Odoo sale taxes the mapping of ``order`` will reference.
 
-    Pass the same ``currency_decimals`` as the ``OrderContext`` will carry (default: ISO 4217).
+    Pass the same ``currency_decimals`` as the ``OrderContext`` will carry (default: ISO 4217). A caller
+    that maps the order afterwards should plan it once (:func:`plan_order`) and use :func:`plan_taxes`.
     """
-    plan = plan_lines(order, options, ROUND_GLOBALLY, currency_decimals)
+    return plan_taxes(plan_order(order, options, ROUND_GLOBALLY, currency_decimals))
+
+
+def plan_order(
+    order: Payload,
+    options: InstanceOptions,
+    rounding_method: str,
+    decimals: int | None = None,
+    *,
+    version: int = ODOO_VERSION,
+) -> LinePlan:
+    """The order's lines and how they reconcile with ``grand_total``, for an Odoo company that rounds with
+    ``rounding_method`` on major ``version`` (``decimals``: the currency's, default ISO 4217).
+
+    Planning is most of a mapping's CPU: a caller plans once and hands the plan to :func:`plan_taxes` (the
+    taxes to find beforehand) and to :func:`magento_order_to_odoo`. The taxes do not depend on the rounding
+    method or version (the price convention is chosen by the order alone), so any plan of the order names
+    the taxes its mapping will use.
+    """
+    return plan_lines(order, options, rounding_method, decimals, version=version)
+
+
+def plan_taxes(plan: LinePlan) -> set[TaxKey]:
+    """The Odoo sale taxes the lines of ``plan`` reference."""
     return {line.tax for line in plan.lines if line.tax is not None}
+
+
+def context_plan(order: Payload, ctx: OrderContext) -> LinePlan:
+    """:func:`plan_order` with the rounding, currency decimals and version of ``ctx``."""
+    return plan_order(
+        order, ctx.options, ctx.rounding_method, ctx.currency_decimals, version=ctx.odoo_version
+    )
 
 
 def required_currency(order: Payload) -> str:
@@ -98,8 +129,12 @@ def required_currency(order: Payload) -> str:
     return order_currency(order)
 
 
-def magento_order_to_odoo(order: Payload, ctx: OrderContext) -> OrderMapping:
-    """``sale.order`` create values for ``order``, lines included, with the totals reconciled."""
+def magento_order_to_odoo(order: Payload, ctx: OrderContext, plan: LinePlan | None = None) -> OrderMapping:
+    """``sale.order`` create values for ``order``, lines included, with the totals reconciled.
+
+    ``plan``: the order's plan when the caller made it already (:func:`context_plan`, or
+    :func:`plan_order` with the context's options, rounding method, currency decimals and version).
+    """
     currency = order_currency(order)
     if currency != ctx.company_currency.upper() and ctx.pricelist_id is None:
         raise MappingError(
@@ -107,8 +142,8 @@ def magento_order_to_odoo(order: Payload, ctx: OrderContext) -> OrderMapping:
             f"the order is in {currency} but no pricelist in {currency} was given "
             f"(without one Odoo would put the order in {ctx.company_currency})",
         )
-    decimals = ctx.currency_decimals if ctx.currency_decimals is not None else currency_decimals(currency)
-    plan = plan_lines(order, ctx.options, ctx.rounding_method, decimals, version=ctx.odoo_version)
+    if plan is None:
+        plan = context_plan(order, ctx)
     values: dict[str, Any] = {
         "partner_id": ctx.partner_id,
         "partner_invoice_id": ctx.partner_invoice_id,

@@ -100,15 +100,24 @@ def plan_lines(
     """
     places = currency_decimals(order_currency(order)) if decimals is None else decimals
     grand_total = quantize(required_amount(order, "grand_total"), places)
-    inclusive = choose_inclusive(order, options, places)
-    charges, label, extras = _parts(order, inclusive, places)
+    parts = _Parts(order, places)
+    inclusive = _choose(parts, options, grand_total)
+    charges = parts.charges(inclusive)
     styles: tuple[DiscountStyle, ...] = STYLE_PREFERENCE[rounding_method]
     if not any(charge.discount for charge in charges):
         styles = styles[:1]  # nothing to discount: every style gives the same lines
+    rounding = Rounding(rounding_method, places, version)
     plans: list[LinePlan] = []
     for style in styles:
-        lines = apply_discounts(charges, label, style, places) + extras
-        plan = _settle(lines, inclusive, grand_total, options, Rounding(rounding_method, places, version))
+        lines = parts.lines(inclusive, style)
+        plan = _settle(
+            lines,
+            inclusive,
+            grand_total,
+            options,
+            rounding,
+            predicted=parts.known_total(inclusive, style, rounding),
+        )
         if not plan.mismatch and not plan.adjustment:
             return plan
         plans.append(plan)
@@ -122,9 +131,13 @@ def _settle(
     grand_total: Decimal,
     options: InstanceOptions,
     rounding: Rounding,
+    *,
+    predicted: Decimal | None = None,
 ) -> LinePlan:
-    """Predict the total; add the adjustment line when the difference is within tolerance."""
-    predicted = rounding.total(lines)
+    """Predict the total (unless already known); add the adjustment line when the difference is within
+    tolerance."""
+    if predicted is None:
+        predicted = rounding.total(lines)
     difference = grand_total - predicted
     if not difference or abs(difference) > options.amount_tolerance:
         return LinePlan(tuple(lines), inclusive, grand_total, predicted, ZERO, bool(difference))
@@ -136,37 +149,75 @@ def _settle(
     return LinePlan(tuple(lines), inclusive, grand_total, predicted, difference, predicted != grand_total)
 
 
-def _parts(
-    order: Payload, inclusive: bool, places: int
-) -> tuple[list[Charge], str | None, list[PlannedLine]]:
-    """The charge lines with their discounts, the discount label, and the surcharge lines."""
-    rows = money_rows(order)
-    applied = applied_tax_percents(order)
-    shipping = order_shipping(order, known_rates(rows, applied), applied)
-    charges = charge_lines(order, rows, applied, shipping, inclusive)
-    label = text(order, "discount_description") or text(order, "coupon_code")
-    return charges, label, surcharge_lines(order, places)
+class _Parts:
+    """The pieces of one order's lines, each computed once per plan: the rows, applied taxes, shipping,
+    discount label and surcharges (the same in both conventions), and per convention the charge lines,
+    the lines in each discount style and the convention's prediction (``round_globally``, Odoo 19)."""
+
+    def __init__(self, order: Payload, places: int) -> None:
+        self.order = order
+        self.places = places
+        self.rows = money_rows(order)
+        self.applied = applied_tax_percents(order)
+        self.shipping = order_shipping(order, known_rates(self.rows, self.applied), self.applied)
+        self.label = text(order, "discount_description") or text(order, "coupon_code")
+        self.extras = surcharge_lines(order, places)
+        self._charges: dict[bool, list[Charge]] = {}
+        self._lines: dict[tuple[bool, DiscountStyle], list[PlannedLine]] = {}
+        self._predicted: dict[bool, Decimal] = {}
+
+    def charges(self, inclusive: bool) -> list[Charge]:
+        if inclusive not in self._charges:
+            self._charges[inclusive] = charge_lines(
+                self.order, self.rows, self.applied, self.shipping, inclusive
+            )
+        return self._charges[inclusive]
+
+    def lines(self, inclusive: bool, style: DiscountStyle) -> list[PlannedLine]:
+        """A fresh list each time (callers may extend it)."""
+        key = (inclusive, style)
+        if key not in self._lines:
+            self._lines[key] = (
+                apply_discounts(self.charges(inclusive), self.label, style, self.places) + self.extras
+            )
+        return list(self._lines[key])
+
+    def predicted(self, inclusive: bool) -> Decimal:
+        """The convention's total with per-tax discounts under ``round_globally`` on Odoo 19."""
+        if inclusive not in self._predicted:
+            taxed = [line.taxed_line() for line in self.lines(inclusive, DiscountStyle.PER_TAX)]
+            self._predicted[inclusive] = odoo_totals(taxed, ROUND_GLOBALLY, self.places).total
+        return self._predicted[inclusive]
+
+    def known_total(self, inclusive: bool, style: DiscountStyle, rounding: Rounding) -> Decimal | None:
+        """The total of these lines under ``rounding`` when the convention's choice already computed it."""
+        same = (style, rounding.method, rounding.version) == (
+            DiscountStyle.PER_TAX,
+            ROUND_GLOBALLY,
+            ODOO_VERSION,
+        )
+        return self._predicted.get(inclusive) if same else None
 
 
 def choose_inclusive(order: Payload, options: InstanceOptions, decimals: int) -> bool:
     """Whether the order is mapped with tax-inclusive prices (see the module docstring)."""
     if options.prices_include_tax != "auto":
         return options.prices_include_tax == "yes"
-    rows = money_rows(order)
-    applied = applied_tax_percents(order)
-    vote = _vote(rows, applied, decimals)
     grand_total = quantize(required_amount(order, "grand_total"), decimals)
-    gaps = {inclusive: abs(grand_total - _predict(order, inclusive, decimals)) for inclusive in (False, True)}
-    if vote is not None and gaps[vote] <= options.amount_tolerance:
+    return _choose(_Parts(order, decimals), options, grand_total)
+
+
+def _choose(parts: _Parts, options: InstanceOptions, grand_total: Decimal) -> bool:
+    """:func:`choose_inclusive` on parts already computed; the other convention is predicted only when the
+    vote's does not add up."""
+    if options.prices_include_tax != "auto":
+        return options.prices_include_tax == "yes"
+    vote = _vote(parts.rows, parts.applied, parts.places)
+    if vote is not None and abs(grand_total - parts.predicted(vote)) <= options.amount_tolerance:
         return vote
+    gaps = {inclusive: abs(grand_total - parts.predicted(inclusive)) for inclusive in (False, True)}
     preferred = bool(vote)
     return min((False, True), key=lambda inclusive: (gaps[inclusive], inclusive != preferred))
-
-
-def _predict(order: Payload, inclusive: bool, decimals: int) -> Decimal:
-    charges, label, extras = _parts(order, inclusive, decimals)
-    lines = apply_discounts(charges, label, DiscountStyle.PER_TAX, decimals) + extras
-    return odoo_totals([line.taxed_line() for line in lines], ROUND_GLOBALLY, decimals).total
 
 
 def _vote(rows: list[MoneyRow], applied: dict[int | str, Decimal], decimals: int) -> bool | None:

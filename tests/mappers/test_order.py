@@ -14,7 +14,10 @@ from mappers import (
     MappingError,
     ProductKey,
     TaxKey,
+    context_plan,
     magento_order_to_odoo,
+    plan_order,
+    plan_taxes,
     required_currency,
     required_products,
     required_taxes,
@@ -358,6 +361,21 @@ def test_required_taxes_match_the_taxes_the_mapping_uses() -> None:
             for tax_id in line["tax_ids"][0][2]
         }
         assert used == set(ctx.taxes.values())
+
+
+def test_one_plan_names_the_taxes_and_maps_the_order_as_planning_inside_the_mapping_does() -> None:
+    builds = (payloads.nyc_rule_discount_order, payloads.uk_vat_inclusive_order, payloads.coupon_order)
+    for build in builds:
+        for rounding, version in ((ROUND_GLOBALLY, 19), (ROUND_PER_LINE, 19), (ROUND_GLOBALLY, 17)):
+            # given an order planned once for a company's rounding and Odoo version
+            order = build()
+            ctx = resolved_context(order, rounding_method=rounding, odoo_version=version)
+            plan = plan_order(order, ctx.options, rounding, version=version)
+            # then the plan names the taxes required_taxes names, whatever the rounding and version
+            assert plan_taxes(plan) == required_taxes(order, ctx.options), build.__name__
+            # and mapping with it gives exactly what mapping without it gives
+            assert plan == context_plan(order, ctx)
+            assert magento_order_to_odoo(order, ctx, plan) == magento_order_to_odoo(order, ctx)
 
 
 def test_the_rounding_method_default_is_the_one_odoo_ships() -> None:
