@@ -3,8 +3,8 @@ nothing (the pull's overlap re-reads every recent order on every run).
 
 A version is ``updated_at`` *and* a fingerprint of what the sync acts on (state, status, totals):
 ``updated_at`` has second precision, so an invoice made in the second of the last sync leaves it unchanged,
-and a marker keyed on it alone would hide that change from every later pull (the webhook of that change
-looks like a duplicate to the receiver too). A marker is only an optimisation: losing it (TTL, Redis wipe)
+and a marker keyed on it alone would hide that change from every later pull (and from a webhook sender that
+sends no state). A marker is only an optimisation: losing it (TTL, Redis wipe)
 costs one idempotent re-sync, never an order.
 """
 
