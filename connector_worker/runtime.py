@@ -16,6 +16,7 @@ import redis
 from config.settings import InstanceConfig, Settings
 from connector_worker.magento.client import MagentoClient
 from connector_worker.odoo.gateway import OdooGateway
+from connector_worker.odoo.invoicing import PaymentJournal
 from connector_worker.redis_keys import RedisKeys
 
 
@@ -23,7 +24,8 @@ from connector_worker.redis_keys import RedisKeys
 class OdooIds:
     """Odoo ids that change rarely, kept for the life of a process (per Odoo database).
 
-    Keys are whatever the resolver uses (tax keys, currency codes, country codes, service roles).
+    Keys are whatever the resolver uses (tax keys, currency codes, country codes, service roles); payment
+    journals by the journal code configured (None: the first bank journal).
     """
 
     instances: dict[str, int] = field(default_factory=dict)
@@ -31,6 +33,7 @@ class OdooIds:
     pricelists: dict[str, int] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
     services: dict[str, int] = field(default_factory=dict)
+    journals: dict[str | None, PaymentJournal] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,11 +1,16 @@
 """Customers in Odoo for a batch of Magento orders: one contact per e-mail, its addresses as children.
 
 A customer is matched by normalized e-mail among contacts without a parent, so a returning guest reuses
-the contact of the same e-mail instead of getting one per order; a new one is created with its invoice and
-delivery addresses in one call, under a short lock on the e-mail so two workers never create it twice. A
-known one gets a new child address only when an order's address differs from those it has, and its Magento
+the contact of the same e-mail instead of getting one per order; new ones are created with their invoice
+and delivery addresses, under short locks on their e-mails so two workers never create one twice. A known
+one gets a new child address only when an order's address differs from those it has, and its Magento
 customer id once an order shows one (a guest who registered later). Contacts and addresses are cached in
 Redis (``ID_CACHE_TTL_SECONDS``) so every worker benefits from the first lookup.
+
+Everything is batched per call, so a page of a hundred orders costs a handful of RPCs, not one or two per
+order: one search for the e-mails the cache does not know (under their locks), one create for the new
+customers with their addresses (plus one read of the addresses made), one search for the addresses the
+cache does not know and one create for the new ones.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,14 +29,15 @@ from connector_worker.redis_keys import ID_CACHE_TTL_SECONDS
 from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
 from mappers.partner import PartnerValues, partner_values
-from tasks.locking import lock_when_free
+from tasks.locking import lock_all_when_free
 
 log = get_logger(__name__)
 
-CUSTOMER_LOCK_WAIT_SECONDS = 2.0  # creating a contact is one call: another worker's is done well within
+CUSTOMER_LOCK_WAIT_SECONDS = 2.0  # creating contacts is one call: another worker's is done well within
 # What is read of a customer contact: enough to tell a head contact and whether it holds its Magento id.
 CUSTOMER_FIELDS = ("id", "email_normalized", "parent_id", "magento_customer_id")
 PartnerIds = tuple[int, int, int]  # (customer, invoice address, delivery address)
+AddressKey = tuple[int, str, str]  # (customer id, invoice | delivery, digest of the address values)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,16 @@ class KnownCustomer:
 
     id: int
     magento_customer_id: str | None
+
+
+@dataclass
+class _Batch:
+    """What one call resolves: each order's values, the customers known so far, the orders' results."""
+
+    values: dict[int, PartnerValues]
+    errors: dict[int, Exception]
+    known: dict[str, KnownCustomer] = field(default_factory=dict)
+    result: dict[int, PartnerIds] = field(default_factory=dict)
 
 
 class Customers:
@@ -61,66 +77,96 @@ class Customers:
         self, orders: Sequence[Mapping[str, Any]], countries: Mapping[str, int]
     ) -> tuple[dict[int, PartnerIds], dict[int, Exception]]:
         """(partner, invoice address, delivery address) ids per order entity_id, and the orders whose
-        customer cannot be mapped (the mapper's reason)."""
-        values: dict[int, PartnerValues] = {}
-        errors: dict[int, Exception] = {}
+        customer cannot be mapped (the mapper's reason) or is being created by another worker right now
+        (a ``LockBusyError``: try again later)."""
+        batch = _Batch({}, {})
         for order in orders:
             try:
-                values[int(order["entity_id"])] = partner_values(order, countries)
+                batch.values[int(order["entity_id"])] = partner_values(order, countries)
             except MappingError as exc:
-                errors[int(order["entity_id"])] = exc
-        emails = sorted({value.email for value in values.values()})
-        known = self._cached_partners(emails)
-        unknown = [email for email in emails if email not in known]
-        if unknown:
-            for email, rows in self.gw.find_partners_by_emails(unknown, CUSTOMER_FIELDS).items():
+                batch.errors[int(order["entity_id"])] = exc
+        emails = sorted({value.email for value in batch.values.values()})
+        batch.known = self._cached_partners(emails)
+        missing = [email for email in emails if email not in batch.known]
+        if missing:
+            self._find_or_create(missing, batch)
+        self._resolve_addresses(batch)
+        self._record_customer_ids(batch.values.values(), batch.known)
+        return batch.result, batch.errors
+
+    # -- customers ------------------------------------------------------------------------------------------
+
+    def _find_or_create(self, emails: Sequence[str], batch: _Batch) -> None:
+        """Under the e-mails' locks: find the customers Odoo has, create the others with their addresses.
+
+        The search runs under the locks, so a customer another worker created meanwhile is found; the
+        orders of an e-mail still locked after the wait get ``LockBusyError`` instead of a customer.
+        """
+        by_key = {self.runtime.keys.lock(f"partner:{self.instance.name}:{email}"): email for email in emails}
+        with lock_all_when_free(self.runtime.redis, list(by_key), self.lock_wait_seconds) as locks:
+            held = [by_key[key] for key in locks.held]
+            for email, rows in self.gw.find_partners_by_emails(held, CUSTOMER_FIELDS).items():
                 heads = [row for row in rows if not row.get("parent_id")]
                 if heads:
-                    known[email] = _known(heads[0])
-                    self._cache_partner(email, known[email])
-        result: dict[int, PartnerIds] = {}
-        for entity_id, value in values.items():
-            customer = known.get(value.email)
-            if customer is None:
-                customer, ids = self._create_customer(value)
-                known[value.email] = customer
-                result[entity_id] = ids
-                continue
-            invoice = self.address(customer.id, "invoice", value.invoice)
-            delivery = self.address(customer.id, "delivery", value.delivery) if value.delivery else invoice
-            result[entity_id] = (customer.id, invoice, delivery)
-        self._record_customer_ids(values.values(), known)
-        return result, errors
+                    batch.known[email] = _known(heads[0])
+                    self._cache_partner(email, batch.known[email])
+            self._create_customers([email for email in held if email not in batch.known], batch)
+        busy = {by_key[key]: locks.busy_error(key, "the new customer of this order") for key in locks.busy}
+        for entity_id, value in list(batch.values.items()):
+            if value.email in busy:
+                batch.errors[entity_id] = busy[value.email]
+                del batch.values[entity_id]
 
-    def _create_customer(self, value: PartnerValues) -> tuple[KnownCustomer, PartnerIds]:
-        """Create a customer under a short lock on its email, so two workers never create it twice."""
-        lock_key = self.runtime.keys.lock(f"partner:{self.instance.name}:{value.email}")
-        with lock_when_free(
-            self.runtime.redis, lock_key, self.lock_wait_seconds, "the new customer of this order"
+    def _create_customers(self, emails: Sequence[str], batch: _Batch) -> None:
+        """Create each e-mail's customer from its first order, addresses included; cache them (still under
+        the locks, so a worker that waited finds them)."""
+        firsts: dict[str, tuple[int, PartnerValues]] = {}
+        for entity_id, value in batch.values.items():
+            firsts.setdefault(value.email, (entity_id, value))
+        wanted = [firsts[email] for email in emails]
+        if not wanted:
+            return
+        for (entity_id, value), ids in zip(
+            wanted, self._create_partners([v for _, v in wanted]), strict=True
         ):
-            existing = [
-                row
-                for row in self.gw.find_partners_by_emails([value.email], CUSTOMER_FIELDS).get(
-                    value.email, []
-                )
-                if not row.get("parent_id")
+            customer = KnownCustomer(ids[0], value.magento_customer_id)
+            batch.known[value.email] = customer
+            batch.result[entity_id] = ids
+            self._cache_partner(value.email, customer)
+            self._cache_address(ids[0], "invoice", value.invoice, ids[1])
+            if value.delivery:
+                self._cache_address(ids[0], "delivery", value.delivery, ids[2])
+            log.info("customer_created", partner_id=ids[0])
+
+    def _create_partners(self, values: Sequence[PartnerValues]) -> list[PartnerIds]:
+        """One customer: one ``web_save`` that reads its addresses back. Several: one ``create`` of them
+        all with their addresses, then one read of the addresses made. An order without a shipping address
+        (virtual) is delivered to its billing address, as when its customer is known already."""
+        if len(values) == 1:
+            one = self.gw.create_partner(values[0].partner, values[0].invoice, values[0].delivery)
+            return [
+                (one.partner_id, one.invoice_id, one.delivery_id if values[0].delivery else one.invoice_id)
             ]
-            if existing:
-                customer = _known(existing[0])
-                self._cache_partner(value.email, customer)
-                invoice = self.address(customer.id, "invoice", value.invoice)
-                delivery = (
-                    self.address(customer.id, "delivery", value.delivery) if value.delivery else invoice
-                )
-                return customer, (customer.id, invoice, delivery)
-            ids = self.gw.create_partner(value.partner, value.invoice, value.delivery)
-        customer = KnownCustomer(ids.partner_id, value.magento_customer_id)
-        self._cache_partner(value.email, customer)
-        self._cache_address(ids.partner_id, "invoice", value.invoice, ids.invoice_id)
-        if value.delivery:
-            self._cache_address(ids.partner_id, "delivery", value.delivery, ids.delivery_id)
-        log.info("customer_created", partner_id=ids.partner_id)
-        return customer, (ids.partner_id, ids.invoice_id, ids.delivery_id)
+        vals_list = [
+            {
+                **value.partner,
+                "child_ids": [[0, 0, dict(child)] for child in (value.invoice, value.delivery) if child],
+            }
+            for value in values
+        ]
+        partner_ids = self.gw.create("res.partner", vals_list)
+        children: dict[tuple[int, str], int] = {}
+        rows = self.gw.search_read(
+            "res.partner", [("parent_id", "in", partner_ids)], ["id", "parent_id", "type"], order="id"
+        )
+        for row in rows:
+            children.setdefault((_id_of(row["parent_id"]), str(row["type"])), int(row["id"]))
+        made: list[PartnerIds] = []
+        for partner_id, value in zip(partner_ids, values, strict=True):
+            invoice = children[(partner_id, "invoice")]
+            delivery = children[(partner_id, "delivery")] if value.delivery else invoice
+            made.append((partner_id, invoice, delivery))
+        return made
 
     def _record_customer_ids(self, values: Iterable[PartnerValues], known: dict[str, KnownCustomer]) -> None:
         """Give a contact made for a guest the Magento customer id its email now orders with (never replace one)."""
@@ -137,26 +183,67 @@ class Customers:
             self._cache_partner(email, known[email])
             log.info("customer_id_recorded", partner_id=customer.id, magento_customer_id=customer_id)
 
-    def address(self, partner_id: int, kind: str, vals: Mapping[str, Any]) -> int:
-        """The child address of ``partner_id`` equal to ``vals``, created when the customer has none."""
-        key = self.runtime.keys.address(self.instance.name, partner_id, kind, _digest(vals))
-        cached = self.runtime.redis.get(key)
-        if cached is not None:
-            return int(cached)
-        compared = sorted(k for k in vals if k not in {"type", "parent_id"})
+    # -- addresses --------------------------------------------------------------------------------------------
+
+    def _resolve_addresses(self, batch: _Batch) -> None:
+        """The invoice and delivery address of every order whose customer was not just created for it."""
+        needs: dict[AddressKey, Mapping[str, Any]] = {}
+        for entity_id, value in batch.values.items():
+            if entity_id in batch.result:
+                continue
+            partner_id = batch.known[value.email].id
+            for kind, vals in (("invoice", value.invoice), ("delivery", value.delivery)):
+                if vals:
+                    needs.setdefault((partner_id, kind, _digest(vals)), vals)
+        found = self.addresses(needs)
+        for entity_id, value in batch.values.items():
+            if entity_id in batch.result:
+                continue
+            partner_id = batch.known[value.email].id
+            invoice = found[(partner_id, "invoice", _digest(value.invoice))]
+            delivery = found[(partner_id, "delivery", _digest(value.delivery))] if value.delivery else invoice
+            batch.result[entity_id] = (partner_id, invoice, delivery)
+
+    def addresses(self, needs: Mapping[AddressKey, Mapping[str, Any]]) -> dict[AddressKey, int]:
+        """The child address of each (customer, kind) equal to the values, created when the customer has
+        none: one cache read, then one search and one create for what the cache did not know."""
+        if not needs:
+            return {}
+        wanted = list(needs)
+        rkeys, name = self.runtime.keys, self.instance.name
+        cached = self.runtime.redis.mget([rkeys.address(name, *key) for key in wanted])
+        found = {key: int(raw) for key, raw in zip(wanted, cached, strict=True) if raw is not None}
+        missing = [key for key in wanted if key not in found]
+        if not missing:
+            return found
+        compared = sorted({k for key in missing for k in needs[key] if k not in {"type", "parent_id"}})
         rows = self.gw.search_read(
             "res.partner",
-            [("parent_id", "=", partner_id), ("type", "=", kind)],
-            ["id", *compared],
+            [
+                ("parent_id", "in", sorted({key[0] for key in missing})),
+                ("type", "in", sorted({key[1] for key in missing})),
+            ],
+            ["id", "parent_id", "type", *compared],
             order="id",
         )
-        for row in rows:
-            if all(_same(row.get(k), vals[k]) for k in compared):
-                self._cache_address(partner_id, kind, vals, int(row["id"]))
-                return int(row["id"])
-        address_id = self.gw.create("res.partner", [{**vals, "type": kind, "parent_id": partner_id}])[0]
-        self._cache_address(partner_id, kind, vals, address_id)
-        return address_id
+        to_create: list[AddressKey] = []
+        for key in missing:
+            match = next((row for row in rows if _is_address(row, key, needs[key])), None)
+            if match is None:
+                to_create.append(key)
+            else:
+                found[key] = int(match["id"])
+        created = self.gw.create(
+            "res.partner", [{**needs[key], "type": key[1], "parent_id": key[0]} for key in to_create]
+        )
+        found.update(zip(to_create, created, strict=True))
+        with self.runtime.redis.pipeline(transaction=False) as pipe:
+            for key in missing:
+                pipe.set(rkeys.address(name, *key), found[key], ex=ID_CACHE_TTL_SECONDS)
+            pipe.execute()
+        return found
+
+    # -- the Redis cache ----------------------------------------------------------------------------------------
 
     def _cached_partners(self, emails: Sequence[str]) -> dict[str, KnownCustomer]:
         if not emails:
@@ -188,6 +275,18 @@ def _known(row: Mapping[str, Any]) -> KnownCustomer:
     return KnownCustomer(
         int(row["id"]), str(row["magento_customer_id"]) if row.get("magento_customer_id") else None
     )
+
+
+def _is_address(row: Mapping[str, Any], key: AddressKey, vals: Mapping[str, Any]) -> bool:
+    """Whether the child ``row`` is the address ``vals`` of kind ``key[1]`` under customer ``key[0]``."""
+    if _id_of(row.get("parent_id")) != key[0] or row.get("type") != key[1]:
+        return False
+    return all(_same(row.get(k), vals[k]) for k in vals if k not in {"type", "parent_id"})
+
+
+def _id_of(value: Any) -> int:
+    """A many2one as read (``[id, name]`` or an id)."""
+    return int(value[0]) if isinstance(value, list | tuple) else int(value or 0)
 
 
 def _text(value: bytes | str | int) -> str:

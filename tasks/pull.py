@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connector_worker.errors import TransientError
 from connector_worker.locks import hold_lock
 from connector_worker.log import get_logger
 from connector_worker.magento.search import SearchCriteria
@@ -151,10 +152,14 @@ def _handle_page(
     outcome.skipped += len(orders) - len(changed)
     if not changed:
         return
-    # Batch the lookups for the whole page: the syncs then find customers and products in the caches.
-    resolved = Resolver(runtime, runtime.instance(instance_name)).resolve(changed, dt.datetime.now(dt.UTC))
-    for entity_id, error in resolved.errors.items():
-        log.warning("order_not_mappable", order_id=entity_id, error=str(error))
+    # Batch the lookups for the whole page: the syncs then find customers and products in the caches. An
+    # order that cannot be mapped is still handed over: its sync fails it with the reason (dead letter).
+    found = Resolver(runtime, runtime.instance(instance_name)).prefetch(changed)
+    for entity_id, error in found.errors.items():
+        if isinstance(error, TransientError):  # e.g. its new customer locked: the sync will resolve it
+            log.info("order_not_prefetched", order_id=entity_id, error=str(error))
+        else:
+            log.warning("order_not_mappable", order_id=entity_id, error=str(error))
     for order in changed:
         dispatch(order)
         outcome.dispatched += 1

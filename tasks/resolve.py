@@ -9,7 +9,7 @@ under ``RedisKeys`` with ``ID_CACHE_TTL_SECONDS``, so every worker benefits from
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +22,11 @@ from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
 from mappers.items import ProductKey
 from mappers.money import TaxKey
-from mappers.order import OrderContext, required_currency, required_products, required_taxes
+from mappers.order import OrderContext, plan_order, plan_taxes, required_currency, required_products
 from mappers.partner import normalize_email, required_countries
-from tasks.customers import CUSTOMER_LOCK_WAIT_SECONDS, Customers
+from mappers.reconcile import LinePlan
+from tasks.customers import CUSTOMER_LOCK_WAIT_SECONDS, Customers, PartnerIds
+from tasks.locking import lock_when_free
 
 log = get_logger(__name__)
 
@@ -51,9 +53,20 @@ class UnknownSkuError(UnmappableOrder):
 
 @dataclass(frozen=True)
 class Resolved:
-    """The outcome for each order of a batch: a context to map with, or why it cannot be mapped."""
+    """The outcome for each order of a batch: a context (and the order's line plan) to map with, or why
+    it cannot be mapped (a transient reason, e.g. its new customer locked by another worker, included)."""
 
     contexts: dict[int, OrderContext]
+    errors: dict[int, Exception]
+    plans: dict[int, LinePlan] = field(default_factory=dict)  # for magento_order_to_odoo(order, ctx, plan)
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """What :meth:`Resolver.prefetch` found: product ids, each order's customer and addresses, errors."""
+
+    products: dict[ProductKey, int]
+    partners: dict[int, PartnerIds]
     errors: dict[int, Exception]
 
 
@@ -70,55 +83,81 @@ class Resolver:
         self.runtime = runtime
         self.instance = instance
         self.customers = Customers(runtime, instance, lock_wait_seconds=lock_wait_seconds)
+        self.lock_wait_seconds = lock_wait_seconds
         self.cache = runtime.ids
         self.gw: OdooGateway = runtime.odoo()
 
     # -- the whole batch --------------------------------------------------------------------------------
 
-    def resolve(self, orders: Sequence[Mapping[str, Any]], synced_at: datetime) -> Resolved:
-        """Contexts for ``orders`` (keyed by entity_id); per-order failures are returned, not raised."""
-        contexts: dict[int, OrderContext] = {}
+    def prefetch(self, orders: Sequence[Mapping[str, Any]]) -> Prefetched:
+        """Find (or create) the customers and products of ``orders`` in batches, into the Redis caches.
+
+        What the pull does for a page before it hands the orders over: their syncs then find customers and
+        products in the caches. No line is planned here (each sync plans its order once).
+        """
         errors: dict[int, Exception] = {}
         mappable = []
         for order in orders:
             try:
                 required_products(order)
                 normalize_email(str(order.get("customer_email") or ""))
-                mappable.append(order)
+                countries = required_countries(order)
+                mappable.append((order, countries))
             except MappingError as exc:
                 errors[int(order["entity_id"])] = exc
-        instance_id = self.instance_id()
-        company = self.gw.company_info()
-        products = self.products([key for order in mappable for key in required_products(order)])
-        taxes = self.taxes(
-            {key for order in mappable for key in required_taxes(order, self.instance.options)}
-        )
-        countries = self.countries({code for order in mappable for code in required_countries(order)})
-        services = self.services()
-        partners, partner_errors = self.customers.resolve(mappable, countries)
+        products = self.products([key for order, _ in mappable for key in required_products(order)])
+        country_ids = self.countries({code for _, codes in mappable for code in codes})
+        partners, partner_errors = self.customers.resolve([order for order, _ in mappable], country_ids)
         errors.update(partner_errors)
-        for order in mappable:
+        for order, _ in mappable:
+            missing = [key for key in required_products(order) if key not in products]
+            if missing:
+                errors.setdefault(int(order["entity_id"]), UnknownSkuError(missing))
+        return Prefetched(products, partners, errors)
+
+    def resolve(self, orders: Sequence[Mapping[str, Any]], synced_at: datetime) -> Resolved:
+        """Contexts and line plans for ``orders`` (keyed by entity_id); per-order failures are returned,
+        not raised. Each order is planned once, for the company's rounding and Odoo's version: the plan
+        names the taxes to find and is what the mapping then uses."""
+        found = self.prefetch(orders)
+        errors = dict(found.errors)
+        company = self.gw.company_info()
+        plans: dict[int, LinePlan] = {}
+        for order in orders:
             entity_id = int(order["entity_id"])
-            if entity_id in partner_errors:
+            if entity_id in errors:
                 continue
             try:
-                missing = [key for key in required_products(order) if key not in products]
-                if missing:
-                    raise UnknownSkuError(missing)
+                plans[entity_id] = plan_order(
+                    order,
+                    self.instance.options,
+                    company.tax_calculation_rounding_method,
+                    version=self.gw.version,
+                )
+            except MappingError as exc:
+                errors[entity_id] = exc
+        taxes = self.taxes({key for plan in plans.values() for key in plan_taxes(plan)})
+        services = self.services()
+        instance_id = self.instance_id()
+        contexts: dict[int, OrderContext] = {}
+        for order in orders:
+            entity_id = int(order["entity_id"])
+            if entity_id not in plans:
+                continue
+            try:
                 currency = required_currency(order)
-                pricelist = None if currency == company.currency else self.pricelist(currency)
-                ids = partners[entity_id]
+                ids = found.partners[entity_id]
                 contexts[entity_id] = OrderContext(
                     instance_id=instance_id,
                     partner_id=ids[0],
                     partner_invoice_id=ids[1],
                     partner_shipping_id=ids[2],
-                    products=products,
+                    products=found.products,
                     taxes=taxes,
                     shipping_product_id=services["shipping"],
                     discount_product_id=services["discount"],
                     adjustment_product_id=services["adjustment"],
-                    pricelist_id=pricelist,
+                    pricelist_id=None if currency == company.currency else self.pricelist(currency),
                     company_currency=company.currency,
                     rounding_method=company.tax_calculation_rounding_method,
                     options=self.instance.options,
@@ -128,7 +167,7 @@ class Resolver:
                 )
             except (MappingError, UnmappableOrder) as exc:
                 errors[entity_id] = exc
-        return Resolved(contexts, errors)
+        return Resolved(contexts, errors, {e: plan for e, plan in plans.items() if e in contexts})
 
     # -- reference data (per process) -------------------------------------------------------------------
 
@@ -142,10 +181,18 @@ class Resolver:
         return self.cache.instances[name]
 
     def taxes(self, keys: Iterable[TaxKey]) -> dict[TaxKey, int]:
-        """Sale taxes by (rate, price included), created when missing (never a product's default tax)."""
+        """Sale taxes by (rate, price included), created when missing (never a product's default tax).
+
+        Looked up once per process; a lookup holds the tax's lock, so syncs running side by side (threads,
+        processes, workers) never create the same tax twice.
+        """
         for key in keys:
-            if key not in self.cache.taxes:
-                self.cache.taxes[key] = self.gw.ensure_tax(key.rate, key.price_include)
+            if key in self.cache.taxes:
+                continue
+            lock = self.runtime.keys.lock(f"tax:{key.rate}:{int(key.price_include)}")
+            with lock_when_free(self.runtime.redis, lock, self.lock_wait_seconds, f"tax {key.label}"):
+                if key not in self.cache.taxes:
+                    self.cache.taxes[key] = self.gw.ensure_tax(key.rate, key.price_include)
         return dict(self.cache.taxes)
 
     def pricelist(self, currency: str) -> int:

@@ -2,10 +2,15 @@
 
 The steps: fetch (unless the pull handed the order over) → skip if this version was already synced (no lock:
 most duplicates end here) → take the per-order lock, waiting briefly for a copy that holds it → skip if that
-copy synced this version, re-read the order if it synced a newer one → find the Odoo order by (instance,
-entity_id) → create it with all its lines in one call, or write the Magento fields on the existing one →
-apply the status map → register the payment when Magento says paid and auto-payment is on → remember the
-version synced.
+copy synced this version, re-read the order if it synced a newer one → create the Odoo order with all its
+lines in one call, or write the Magento fields on the existing one → apply the status map → register the
+payment when Magento says paid and auto-payment is on → remember the version synced.
+
+Create or update: an order the connector never synced (no synced marker) is created straight away, and
+Odoo's unique (instance, Magento ID) turns the rare order that is there after all (a marker lost or
+expired, a create whose answer was lost) into a :class:`DuplicateOrderError`, after which it is found and
+updated. An order synced before (a marker, of any version), or one Odoo's *Pull from Magento* asked for, is
+looked up first. A new order thus costs its create alone, not a search and a create.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from connector_worker.errors import MappingError, OutcomeUnknownError, Permanent
 from connector_worker.locks import RedisLock
 from connector_worker.log import bind_context, get_logger
 from connector_worker.odoo.gateway import OdooGateway
+from connector_worker.odoo.invoicing import PaymentJournal
 from connector_worker.odoo.orders import DuplicateOrderError
 from connector_worker.runtime import Runtime, get_runtime
-from connector_worker.synced import is_superseded, is_synced, mark_synced
+from connector_worker.synced import is_superseded, is_synced, mark_synced, synced_version, version
 from mappers import errors as mapping_errors
 from mappers.order import magento_order_to_odoo, magento_status_values
 from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
@@ -74,8 +80,13 @@ def sync_order(
     *,
     order: Mapping[str, Any] | None = None,
     lock_wait_seconds: float = ORDER_LOCK_WAIT_SECONDS,
+    find_first: bool = False,
 ) -> SyncOutcome:
-    """Sync Magento order ``entity_id`` of ``instance_name`` into Odoo (safe to run any number of times)."""
+    """Sync Magento order ``entity_id`` of ``instance_name`` into Odoo (safe to run any number of times).
+
+    ``find_first``: the caller knows Odoo has the order (e.g. Odoo asked for it), so it is looked up rather
+    than created first even when no version of it was synced before.
+    """
     instance = runtime.instance(instance_name)
     magento = runtime.magento(instance_name)
     if order is None:
@@ -89,9 +100,11 @@ def sync_order(
         # read the order again rather than write older data over newer.
         if is_superseded(runtime.redis, runtime.keys, instance_name, order):
             order = magento.get_order(entity_id)
-        if is_synced(runtime.redis, runtime.keys, instance_name, order):
+        synced = synced_version(runtime.redis, runtime.keys, instance_name, entity_id)
+        if synced is not None and synced == version(order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
-        outcome = _sync_locked(runtime, instance, order, lock, lock_wait_seconds)
+        find_first = find_first or synced is not None
+        outcome = _sync_locked(runtime, instance, order, lock, lock_wait_seconds, find_first=find_first)
         mark_synced(runtime.redis, runtime.keys, instance_name, order)
     log.info(
         "order_synced",
@@ -110,18 +123,19 @@ def _sync_locked(
     order: Mapping[str, Any],
     lock: RedisLock,
     lock_wait_seconds: float,
+    *,
+    find_first: bool,
 ) -> SyncOutcome:
     gw = runtime.odoo()
     resolver = Resolver(runtime, instance, lock_wait_seconds=lock_wait_seconds)
     entity_id = int(order["entity_id"])
     now = dt.datetime.now(dt.UTC)
-    instance_id = resolver.instance_id()
-    record = _find(gw, instance_id, entity_id)
+    record = _find(gw, resolver.instance_id(), entity_id) if find_first else None
     result = "updated"
     mismatch = False
     if record is None:
         created = _create(gw, resolver, order, lock, now)
-        record = created or _find(gw, instance_id, entity_id)
+        record = created or _find(gw, resolver.instance_id(), entity_id)
         if record is None:
             raise TransientError(
                 f"order {entity_id}: Odoo's answer to the create was lost and no order is there"
@@ -134,7 +148,7 @@ def _sync_locked(
         except PermanentError as exc:
             raise _record_error(gw, record, exc) from exc
     try:
-        actions, payment = _bring_in_line(gw, instance, order, record, now)
+        actions, payment = _bring_in_line(runtime, instance, order, record, now)
     except PermanentError as exc:
         raise _record_error(gw, record, exc) from exc
     return SyncOutcome(
@@ -156,13 +170,15 @@ def _find(gw: OdooGateway, instance_id: int, entity_id: int) -> dict[str, Any] |
 def _create(
     gw: OdooGateway, resolver: Resolver, order: Mapping[str, Any], lock: RedisLock, now: dt.datetime
 ) -> dict[str, Any] | None:
-    """Create the order with all its lines; None when Odoo already has it (another copy won the race)."""
+    """Create the order with all its lines; None when Odoo already has it (synced before, or another copy
+    won the race) or may have it (the answer to the create was lost): the caller then looks it up."""
     entity_id = int(order["entity_id"])
     resolved = resolver.resolve([order], now)
     if entity_id in resolved.errors:
-        raise _permanent(resolved.errors[entity_id])
+        error = resolved.errors[entity_id]
+        raise error if isinstance(error, TransientError) else _permanent(error)
     try:
-        mapping = magento_order_to_odoo(order, resolved.contexts[entity_id])
+        mapping = magento_order_to_odoo(order, resolved.contexts[entity_id], resolved.plans.get(entity_id))
     except mapping_errors.MappingError as exc:
         raise _permanent(exc) from exc
     if mapping.mismatch:
@@ -191,13 +207,14 @@ def _create(
 
 
 def _bring_in_line(
-    gw: OdooGateway,
+    runtime: Runtime,
     instance: InstanceConfig,
     order: Mapping[str, Any],
     record: dict[str, Any],
     now: dt.datetime,
 ) -> tuple[list[SaleAction], PaymentOutcome | None]:
     """Apply the status map, then the payment; locking (closed orders) comes last, after the payment."""
+    gw = runtime.odoo()
     options = instance.options
     before = OdooOrderState(
         state=str(record["state"]),
@@ -215,12 +232,25 @@ def _bring_in_line(
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
     if options.auto_payment and is_paid(order) and record["state"] == "sale":
-        journal = gw.bank_journal(options.payment_journal_code)
+        journal = _bank_journal(runtime, options.payment_journal_code)
         memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
-        payment = register_payment(gw, record, journal=journal, memo=memo, payment_date=now.date())
+        try:
+            payment = register_payment(gw, record, journal=journal, memo=memo, payment_date=now.date())
+        except PermanentError:
+            runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again
+            raise
     for action in deferred:
         _apply(gw, order_id, action)
     return actions, payment
+
+
+def _bank_journal(runtime: Runtime, code: str | None) -> PaymentJournal:
+    """The payment journal for ``code``, looked up once per process (``Runtime.ids``): one RPC saved per
+    paid order. A payment refused by Odoo drops it, so a journal changed meanwhile is read again."""
+    journals = runtime.ids.journals
+    if code not in journals:
+        journals[code] = runtime.odoo().bank_journal(code)
+    return journals[code]
 
 
 _STATE_AFTER = {SaleAction.CONFIRM: "sale", SaleAction.CANCEL: "cancel", SaleAction.DRAFT: "draft"}
@@ -272,7 +302,14 @@ def sync_order_task(
     """
     runtime = get_runtime()
     try:
-        outcome = sync_order(runtime, instance, int(entity_id), order=order, lock_wait_seconds=_lock_wait())
+        outcome = sync_order(
+            runtime,
+            instance,
+            int(entity_id),
+            order=order,
+            lock_wait_seconds=_lock_wait(),
+            find_first=outbox_id is not None,  # Odoo asked for an order it holds
+        )
     except PermanentError as exc:
         if outbox_id is not None:
             runtime.odoo().outbox_failed([outbox_id], str(exc)[:2000])
