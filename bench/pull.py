@@ -2,8 +2,9 @@
 
 Run ``make bench`` (or ``.venv/bin/python bench/pull.py --help``). By default 2,000 seeded Magento orders
 are pulled with 30 ms injected per Magento request and 15 ms per Odoo RPC, by one Celery worker with
-``--pool threads --concurrency 8``; then the same orders again with customers and products known (with
-auto-payment off, then on), and 500 orders delivered by signed webhook. Every process is real: the Magento
+``--pool threads --concurrency 8`` (``--workers 2``: the 8 slots in two processes, one per core); then the
+same orders again with customers and products known (with auto-payment off, then on), and 500 orders
+delivered by signed webhook. Every process is real: the Magento
 and Odoo sandboxes and the webhook receiver run through the ``connector`` CLI, the worker is ``connector
 worker``, Redis is ``REDIS_URL`` or an embedded server. Each scenario prints orders/s, Odoo RPCs and
 Magento requests per order (counted by the sandboxes), the worker's peak RSS and the bound ratio; the last
@@ -24,6 +25,7 @@ broker cost nothing; the ratio therefore also shows how much of the machine's CP
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import secrets
@@ -63,6 +65,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--webhook-orders", type=int, default=500, help="orders sent by webhook (500)")
     parser.add_argument("--concurrency", type=int, default=8, help="worker task slots (8)")
     parser.add_argument("--pool", choices=("threads", "prefork"), default="threads", help="Celery pool")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the --concurrency slots, e.g. 2 for one per core (default 1)",
+    )
     parser.add_argument("--magento-latency-ms", type=float, default=30.0, help="per Magento request (30)")
     parser.add_argument("--odoo-latency-ms", type=float, default=15.0, help="per Odoo RPC (15)")
     parser.add_argument("--page-size", type=int, default=100, help="orders per pull page (100)")
@@ -76,6 +84,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one scenario may take")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs and print where")
     args = parser.parse_args(argv)
+    if args.workers < 1 or args.concurrency % args.workers:
+        parser.error("--concurrency must be a positive multiple of --workers")
     names = [name.strip() for name in args.scenarios.split(",") if name.strip()]
     unknown = [name for name in names if name not in SCENARIOS]
     if unknown or not names:
@@ -151,18 +161,29 @@ def start(args: argparse.Namespace, redis_url: str, stack: Stack) -> tuple[Setti
     configure_logging("console", "WARNING", settings.secret_values())  # the driver's own clients stay quiet
     with OdooGateway.connect(settings.odoo) as gw:
         created = mirror_products(gw, MagentoControl(shop["base_url"]).catalog())
-    log(f"mirrored {created} products into Odoo; starting the worker ({args.pool}, -c {args.concurrency})")
+    per_worker = args.concurrency // args.workers
+    log(
+        f"mirrored {created} products into Odoo; starting {args.workers} worker process(es) "
+        f"({args.pool}, -c {per_worker} each)"
+    )
     if webhooks:
         stack.webhook(base_env(env), hook_port)
     app = sender_app(settings)
-    stack.worker(
-        base_env(env),
-        pool=args.pool,
-        concurrency=args.concurrency,
-        queues=[QUEUE_PULL, QUEUE_WEBHOOK],
-        ready=lambda: bool(app.control.ping(timeout=PING_SECONDS)),
-    )
+    for index in range(args.workers):
+        stack.worker(
+            base_env(env),
+            pool=args.pool,
+            concurrency=per_worker,
+            queues=[QUEUE_PULL, QUEUE_WEBHOOK],
+            ready=functools.partial(_answering, app, index + 1),
+            index=index,
+        )
     return settings, app
+
+
+def _answering(app: Celery, workers: int) -> bool:
+    """Whether ``workers`` workers answer a ping (each consumes its queues by then)."""
+    return len(app.control.ping(timeout=PING_SECONDS)) >= workers
 
 
 def sender_app(settings: Settings) -> Celery:
@@ -175,11 +196,15 @@ def sender_app(settings: Settings) -> Celery:
 def run(args: argparse.Namespace, redis_url: str, stack: Stack) -> dict[str, Any]:
     settings, app = start(args, redis_url, stack)
     client = redis.Redis.from_url(redis_url)
-    by_name = {proc.name: proc for proc in stack.procs}
-    worker = by_name["worker"]
+    by_name = {proc.name: proc for proc in stack.procs if not proc.name.startswith("worker")}
+    workers = [proc for proc in stack.procs if proc.name.startswith("worker")]
+
+    def worker_pids() -> list[int]:
+        return [pid for proc in workers for pid in process_tree(proc.pid)]
 
     def cpu_groups() -> dict[str, list[int]]:
         groups = {name: process_tree(proc.pid) for name, proc in by_name.items()}
+        groups["worker"] = worker_pids()  # every worker process and its pool children
         groups["driver"] = [os.getpid()]
         redis_pid = int(client.info("server").get("process_id", 0))
         if redis_pid and Path(f"/proc/{redis_pid}").exists():
@@ -200,7 +225,7 @@ def run(args: argparse.Namespace, redis_url: str, stack: Stack) -> dict[str, Any
         odoo=odoo,
         latency=Latency(args.magento_latency_ms, args.odoo_latency_ms),
         concurrency=args.concurrency,
-        worker_pids=lambda: process_tree(worker.pid),
+        worker_pids=worker_pids,
         cpu_groups=cpu_groups,
         send_pull=lambda kwargs: app.send_task("orders.pull", kwargs=kwargs, queue=QUEUE_PULL),
         alive=alive,
@@ -214,7 +239,7 @@ def run(args: argparse.Namespace, redis_url: str, stack: Stack) -> dict[str, Any
         result = bench.run(scenario, chosen)
         log(render(result))
         results.append(result)
-    worker_peak = peak_rss_mb(process_tree(worker.pid))
+    worker_peak = peak_rss_mb(worker_pids())
     magento.close()
     odoo.close()
     client.close()

@@ -120,6 +120,7 @@ def summary(args: argparse.Namespace, results: list[Result], *, worker_peak_mb: 
         "orders": args.orders,
         "concurrency": args.concurrency,
         "pool": args.pool,
+        "workers": args.workers,
         "page_size": args.page_size,
         "latency_ms": {"magento": args.magento_latency_ms, "odoo": args.odoo_latency_ms},
         "code": code_state(),

@@ -199,11 +199,13 @@ class Stack:
         concurrency: int,
         queues: Sequence[str],
         ready: Callable[[], bool],
+        index: int = 0,
     ) -> Proc:
-        """A Celery worker on ``queues``; returns once ``ready()`` (a ping answered) says it consumes."""
+        """Celery worker number ``index`` on ``queues``; returns once ``ready()`` (pings answered) says it
+        consumes."""
         argv = [*CONNECTOR, "worker", "-P", pool, "-c", str(concurrency), "-Q", ",".join(queues)]
-        argv += ["-n", "bench@%h", "--without-mingle", "--without-gossip"]
-        proc = self.add(spawn("worker", argv, env, self.workdir))
+        argv += ["-n", f"bench{index or ''}@%h", "--without-mingle", "--without-gossip"]
+        proc = self.add(spawn(f"worker{index or ''}", argv, env, self.workdir))
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not ready():
             proc.check_alive()

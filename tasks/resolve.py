@@ -96,21 +96,20 @@ class Resolver:
         products in the caches. No line is planned here (each sync plans its order once).
         """
         errors: dict[int, Exception] = {}
-        mappable = []
+        mappable: list[tuple[Mapping[str, Any], list[ProductKey], set[str]]] = []
         for order in orders:
             try:
-                required_products(order)
+                keys = required_products(order)
                 normalize_email(str(order.get("customer_email") or ""))
-                countries = required_countries(order)
-                mappable.append((order, countries))
+                mappable.append((order, keys, required_countries(order)))
             except MappingError as exc:
                 errors[int(order["entity_id"])] = exc
-        products = self.products([key for order, _ in mappable for key in required_products(order)])
-        country_ids = self.countries({code for _, codes in mappable for code in codes})
-        partners, partner_errors = self.customers.resolve([order for order, _ in mappable], country_ids)
+        products = self.products([key for _, keys, _ in mappable for key in keys])
+        country_ids = self.countries({code for _, _, codes in mappable for code in codes})
+        partners, partner_errors = self.customers.resolve([order for order, _, _ in mappable], country_ids)
         errors.update(partner_errors)
-        for order, _ in mappable:
-            missing = [key for key in required_products(order) if key not in products]
+        for order, keys, _ in mappable:
+            missing = [key for key in keys if key not in products]
             if missing:
                 errors.setdefault(int(order["entity_id"]), UnknownSkuError(missing))
         return Prefetched(products, partners, errors)
@@ -252,27 +251,41 @@ class Resolver:
                 for row in reversed(rows)
                 if row["magento_product_id"]
             }
+            unknown = []
             for key in missing:
                 product_id = by_sku.get(key.sku) or by_mid.get(str(key.magento_product_id))
-                if product_id is None and self.instance.options.unknown_sku == "create":
-                    product_id = self._create_product(key)
                 if product_id is not None:
                     found[key] = product_id
-                    redis.set(rkeys.product_by_sku(name, key.sku), product_id, ex=ID_CACHE_TTL_SECONDS)
+                elif self.instance.options.unknown_sku == "create":
+                    unknown.append(key)
+            found.update(self._create_products(unknown))
+            with redis.pipeline(transaction=False) as pipe:
+                for key in missing:
+                    if key in found:
+                        pipe.set(rkeys.product_by_sku(name, key.sku), found[key], ex=ID_CACHE_TTL_SECONDS)
+                pipe.execute()
         return found
 
-    def _create_product(self, key: ProductKey) -> int:
-        vals: dict[str, Any] = {
-            "name": key.sku,
-            "default_code": key.sku,
-            "type": "consu",
-            "taxes_id": [[6, 0, []]],
-        }
-        if key.magento_product_id:
-            vals["magento_product_id"] = str(key.magento_product_id)
-        product_id = self.gw.create("product.product", [vals])[0]
-        log.info("product_created", sku=key.sku, product_id=product_id)
-        return product_id
+    def _create_products(self, keys: Sequence[ProductKey]) -> dict[ProductKey, int]:
+        """Create the products of ``keys`` (one per SKU) in one call, untaxed."""
+        wanted = list({key.sku: key for key in keys}.values())
+        vals_list: list[dict[str, Any]] = []
+        for key in wanted:
+            vals: dict[str, Any] = {
+                "name": key.sku,
+                "default_code": key.sku,
+                "type": "consu",
+                "taxes_id": [[6, 0, []]],
+            }
+            if key.magento_product_id:
+                vals["magento_product_id"] = str(key.magento_product_id)
+            vals_list.append(vals)
+        by_sku = dict(
+            zip([key.sku for key in wanted], self.gw.create("product.product", vals_list), strict=True)
+        )
+        for sku, product_id in by_sku.items():
+            log.info("product_created", sku=sku, product_id=product_id)
+        return {key: by_sku[key.sku] for key in keys}
 
     def forget_product(self, sku: str) -> None:
         """Drop a cached product id that Odoo no longer knows (archived or deleted)."""

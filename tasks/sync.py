@@ -97,10 +97,11 @@ def sync_order(
     what = f"order {entity_id} of {instance_name}"
     with lock_when_free(runtime.redis, key, lock_wait_seconds, what) as lock:
         # A version as recent was synced while this payload waited (queue, retry, dead letter, the lock):
-        # read the order again rather than write older data over newer.
-        if is_superseded(runtime.redis, runtime.keys, instance_name, order):
-            order = magento.get_order(entity_id)
+        # read the order again rather than write older data over newer. Only an order synced before can
+        # be stale, so a new one costs one read of its marker here.
         synced = synced_version(runtime.redis, runtime.keys, instance_name, entity_id)
+        if synced is not None and is_superseded(runtime.redis, runtime.keys, instance_name, order):
+            order = magento.get_order(entity_id)
         if synced is not None and synced == version(order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
         find_first = find_first or synced is not None
