@@ -10,6 +10,7 @@ Values use Odoo 19 fields (no ``mobile``); a null ``telephone`` or ``postcode`` 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import getaddresses
@@ -39,11 +40,14 @@ class PartnerValues:
     delivery: dict[str, Any] | None  # child of type delivery; None for virtual orders
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_email(email: str) -> str:
     """The address as Odoo's ``email_normalized`` holds it (``tools.email_normalize``, non-strict).
 
     The first address found wins (a ``Name <addr>`` form is unwrapped); the domain is lower-cased, and so
-    is an ASCII local part (a non-ASCII, SMTP-UTF8 local part is kept as it is).
+    is an ASCII local part (a non-ASCII, SMTP-UTF8 local part is kept as it is). Remembered for the last
+    few thousand addresses: each order's e-mail is normalized several times (page, sync, lookups) and
+    parsing an address is not cheap.
     """
     found = [address for _name, address in getaddresses([email.strip()]) if "@" in address]
     if not found:
