@@ -135,12 +135,7 @@ def _sync_locked(
     result = "updated"
     mismatch = False
     if record is None:
-        created = _create(gw, resolver, order, lock, now)
-        record = created or _find(gw, resolver.instance_id(), entity_id)
-        if record is None:
-            raise TransientError(
-                f"order {entity_id}: Odoo's answer to the create was lost and no order is there"
-            )
+        created, record = _create_or_find(gw, resolver, order, lock, now, looked_up=find_first)
         result = "created" if created else "updated"
         mismatch = bool(record.get("magento_amount_mismatch"))
     if result == "updated":
@@ -162,6 +157,34 @@ def _sync_locked(
         payment=payment.value if payment else None,
         mismatch=mismatch,
     )
+
+
+def _create_or_find(
+    gw: OdooGateway,
+    resolver: Resolver,
+    order: Mapping[str, Any],
+    lock: RedisLock,
+    now: dt.datetime,
+    *,
+    looked_up: bool,
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(the order created or None, the Odoo order): created, else found because Odoo has it already.
+
+    Created first (not ``looked_up``), an order that cannot be mapped or created (say its product was
+    deleted since) is looked for too: one Odoo has needs no mapping to be brought in line.
+    """
+    entity_id = int(order["entity_id"])
+    try:
+        created = _create(gw, resolver, order, lock, now)
+    except PermanentError:
+        found = None if looked_up else _find(gw, resolver.instance_id(), entity_id)
+        if found is None:
+            raise
+        return None, found
+    record = created or _find(gw, resolver.instance_id(), entity_id)
+    if record is None:
+        raise TransientError(f"order {entity_id}: Odoo's answer to the create was lost and no order is there")
+    return created, record
 
 
 def _find(gw: OdooGateway, instance_id: int, entity_id: int) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ imported twice."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from connector_worker.runtime import Runtime
@@ -75,6 +76,25 @@ def test_an_order_odoo_has_but_the_connector_forgot_is_updated_not_imported_twic
     assert (calls["sale.order.web_save"], calls["sale.order.search_read"]) == (1, 1)
     [record] = odoo_orders(odoo, order["entity_id"])
     assert (record["state"], record["magento_state"]) == ("cancel", "canceled")
+
+
+def test_an_order_odoo_has_is_updated_even_when_its_lines_can_no_longer_be_mapped(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given an imported order the connector forgot, whose product Odoo no longer knows
+    order = magento_order(shop, "new")
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    runtime.redis.delete(runtime.keys.order_synced(INSTANCE, order["entity_id"]))
+    changed = copy.deepcopy(order)
+    changed["status"] = "pending_review"
+    for item in changed["items"]:
+        item["sku"], item["product_id"] = "GONE-SKU", None
+    # when it is synced again (a create would need the product)
+    outcome = sync_order(runtime, INSTANCE, order["entity_id"], order=changed)
+    # then the order is found and its Magento fields written, nothing dead-lettered
+    assert outcome.result == "updated"
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert record["magento_status"] == "pending_review"
 
 
 def test_a_create_whose_answer_was_lost_is_read_back_not_made_twice(
