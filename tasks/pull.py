@@ -193,7 +193,7 @@ def enqueue_sync(runtime: Runtime, instance_name: str) -> Dispatch:
                 "instance": instance_name,
                 "entity_id": entity_id,
                 "source": "pull",
-                "order": dict(order),
+                "order": sync_payload(order),
             },
             queue=QUEUE_PULL,
             argsrepr="()",
@@ -203,6 +203,41 @@ def enqueue_sync(runtime: Runtime, instance_name: str) -> Dispatch:
         )
 
     return send
+
+
+def sync_payload(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The order as handed to its sync, without two copies Magento repeats inside it: each child item's
+    ``parent_item`` (the whole parent row, of which the mapping reads the ``item_id``) and the items of each
+    shipping assignment (the order's items again; the mapping reads the assignment's address).
+
+    That nearly halves the message (about 18 KB of JSON to 10 KB), which Celery encodes, keeps twice in
+    Redis (queue, then unacked) and decodes again. ``tests/tasks/test_pull_payload.py`` holds the mapping,
+    the customer and the synced version of the trimmed order to those of the whole one.
+    """
+    payload = dict(order)
+    items = order.get("items")
+    if isinstance(items, list):
+        payload["items"] = [_without_parent_copy(item) for item in items]
+    extension = order.get("extension_attributes")
+    assignments = extension.get("shipping_assignments") if isinstance(extension, Mapping) else None
+    if isinstance(extension, Mapping) and isinstance(assignments, list):
+        payload["extension_attributes"] = {
+            **extension,
+            "shipping_assignments": [
+                {key: value for key, value in assignment.items() if key != "items"}
+                if isinstance(assignment, Mapping)
+                else assignment
+                for assignment in assignments
+            ],
+        }
+    return payload
+
+
+def _without_parent_copy(item: Any) -> Any:
+    parent = item.get("parent_item") if isinstance(item, Mapping) else None
+    if not isinstance(parent, Mapping):
+        return item
+    return {**item, "parent_item": {"item_id": parent.get("item_id")}}
 
 
 @connector_task(PULL_TASK)
