@@ -41,15 +41,21 @@ def stack(
 
 
 def _all_imported(stack: Stack) -> dict[str, list[dict[str, Any]]]:
+    """Every seeded order, once the sync of its current version has finished (payment included)."""
+
     def imported() -> dict[str, list[dict[str, Any]]] | None:
         found = {name: stack.odoo_orders(name) for name in SEEDS}
         return found if all(len(rows) >= ORDERS_PER_SHOP for rows in found.values()) else None
 
     try:
-        return wait_until(imported, timeout=IMPORT_TIMEOUT_SECONDS, interval=0.25)
+        wait_until(imported, timeout=IMPORT_TIMEOUT_SECONDS, interval=0.25)
     except AssertionError:
         counts = {name: len(stack.odoo_orders(name)) for name in SEEDS}
         raise AssertionError(f"not every order imported: {counts}\n{stack.tail_logs()}") from None
+    for name in SEEDS:
+        for entity_id in stack.shops[name].control.order_ids():
+            stack.wait_synced(name, entity_id)
+    return {name: stack.odoo_orders(name) for name in SEEDS}
 
 
 def test_every_paid_order_is_invoiced_and_paid_once_with_nothing_left_due(stack: Stack) -> None:
