@@ -13,8 +13,9 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 
 import redis
 
@@ -186,6 +187,53 @@ def hold_lock(
         yield lock
     finally:
         lock.release()
+
+
+@dataclass(frozen=True)
+class HeldLocks:
+    """The keys :func:`hold_free_locks` holds for its block, and those still busy after the wait."""
+
+    held: list[str]
+    busy: list[str]
+    locks: Mapping[str, RedisLock]
+
+    def busy_error(self, key: str, what: str) -> LockBusyError:
+        """The error for work that needed the busy ``key`` (retry hint: the rest of the holder's TTL)."""
+        return LockBusyError(
+            f"{what} is locked by another worker", retry_after=self.locks[key].busy_for_seconds()
+        )
+
+
+@contextmanager
+def hold_free_locks(client: redis.Redis, keys: Sequence[str], wait_seconds: float) -> Iterator[HeldLocks]:
+    """Hold every key of ``keys`` that is free or frees up within ``wait_seconds``, for the block.
+
+    For batches (a page's new customers): the free keys are taken at once and only the busy ones are
+    waited for, together, so a batch waits ``wait_seconds`` at most however many keys are busy; what is
+    still busy then is reported, for the caller to leave that work to a later attempt. Keys are taken in
+    sorted order and no wait is unbounded, so two batches wanting overlapping keys cannot block each other
+    for longer than the wait.
+    """
+    locks = {key: RedisLock(client, key) for key in sorted(set(keys))}
+    deadline = time.monotonic() + wait_seconds
+    held: list[str] = []
+    pending = list(locks)
+    try:
+        while pending:
+            still = []
+            for key in pending:
+                if locks[key].acquire():
+                    held.append(key)
+                else:
+                    still.append(key)
+            pending = still
+            if not pending or time.monotonic() >= deadline:
+                break
+            time.sleep(LOCK_POLL_SECONDS)
+        yield HeldLocks(held, pending, locks)
+    finally:
+        for key in held:
+            locks[key].release()
 
 
 def order_lock(

@@ -23,13 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from config.settings import InstanceConfig
+from connector_worker.locks import hold_free_locks
 from connector_worker.log import get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import ID_CACHE_TTL_SECONDS
 from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
 from mappers.partner import PartnerValues, partner_values
-from tasks.locking import lock_all_when_free
 
 log = get_logger(__name__)
 
@@ -102,8 +102,9 @@ class Customers:
         The search runs under the locks, so a customer another worker created meanwhile is found; the
         orders of an e-mail still locked after the wait get ``LockBusyError`` instead of a customer.
         """
-        by_key = {self.runtime.keys.lock(f"partner:{self.instance.name}:{email}"): email for email in emails}
-        with lock_all_when_free(self.runtime.redis, list(by_key), self.lock_wait_seconds) as locks:
+        # Contacts are matched by e-mail whatever the instance, so the lock is per e-mail, not per instance.
+        by_key = {self.runtime.keys.lock(f"partner:{email}"): email for email in emails}
+        with hold_free_locks(self.runtime.redis, list(by_key), self.lock_wait_seconds) as locks:
             held = [by_key[key] for key in locks.held]
             for email, rows in self.gw.find_partners_by_emails(held, CUSTOMER_FIELDS).items():
                 heads = [row for row in rows if not row.get("parent_id")]

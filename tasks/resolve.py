@@ -15,6 +15,7 @@ from typing import Any
 
 from config.settings import InstanceConfig
 from connector_worker.errors import MappingError as UnmappableOrder
+from connector_worker.locks import hold_lock
 from connector_worker.log import get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import ID_CACHE_TTL_SECONDS
@@ -26,7 +27,6 @@ from mappers.order import OrderContext, plan_order, plan_taxes, required_currenc
 from mappers.partner import normalize_email, required_countries
 from mappers.reconcile import LinePlan
 from tasks.customers import CUSTOMER_LOCK_WAIT_SECONDS, Customers, PartnerIds
-from tasks.locking import lock_when_free
 
 log = get_logger(__name__)
 
@@ -189,7 +189,9 @@ class Resolver:
             if key in self.cache.taxes:
                 continue
             lock = self.runtime.keys.lock(f"tax:{key.rate}:{int(key.price_include)}")
-            with lock_when_free(self.runtime.redis, lock, self.lock_wait_seconds, f"tax {key.label}"):
+            with hold_lock(
+                self.runtime.redis, lock, wait_seconds=self.lock_wait_seconds, what=f"tax {key.label}"
+            ):
                 if key not in self.cache.taxes:
                     self.cache.taxes[key] = self.gw.ensure_tax(key.rate, key.price_include)
         return dict(self.cache.taxes)

@@ -22,7 +22,7 @@ from typing import Any
 
 from config.settings import InstanceConfig
 from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
-from connector_worker.locks import RedisLock
+from connector_worker.locks import RedisLock, hold_lock
 from connector_worker.log import bind_context, get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.odoo.invoicing import PaymentJournal
@@ -33,14 +33,13 @@ from mappers import errors as mapping_errors
 from mappers.order import magento_order_to_odoo, magento_status_values
 from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
 from tasks.base import connector_task
-from tasks.locking import lock_when_free
 from tasks.payments import PaymentOutcome, register_payment
 from tasks.resolve import Resolver
 
 log = get_logger(__name__)
 
 # How long a copy waits for another copy of the same order (or customer) before it is retried later
-# (tasks.locking): a duplicate delivery then usually finds its version synced. The task bounds it by a third
+# (connector_worker.locks.hold_lock): a duplicate delivery then usually finds its version synced. The task bounds it by a third
 # of its soft time limit, so waiting never costs the attempt.
 ORDER_LOCK_WAIT_SECONDS = 5.0
 
@@ -95,7 +94,7 @@ def sync_order(
         return SyncOutcome(instance_name, entity_id, "unchanged")
     key = runtime.keys.order_lock(instance_name, entity_id)
     what = f"order {entity_id} of {instance_name}"
-    with lock_when_free(runtime.redis, key, lock_wait_seconds, what) as lock:
+    with hold_lock(runtime.redis, key, wait_seconds=lock_wait_seconds, what=what) as lock:
         # A version as recent was synced while this payload waited (queue, retry, dead letter, the lock):
         # read the order again rather than write older data over newer. Only an order synced before can
         # be stale, so a new one costs one read of its marker here.

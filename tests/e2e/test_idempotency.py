@@ -33,7 +33,7 @@ LOAD_TUNING = dataclasses.replace(
 )
 SETTLE_TIMEOUT_SECONDS = 90.0
 # 500 deliveries settle in about 10 s here. A duplicate that finds its order locked waits for the holder
-# (tasks.locking); sent away instead, it came back after the lock's TTL and the same run took over 30 s.
+# (connector_worker.locks.hold_lock); sent away instead, it came back after the lock's TTL and the same run took over 30 s.
 DUPLICATES_SETTLE_SECONDS = 30.0
 
 
