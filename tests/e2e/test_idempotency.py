@@ -140,11 +140,14 @@ def test_a_worker_killed_in_the_middle_of_a_sync_leaves_one_order_paid_once(stac
     killed_at = time.monotonic()
     stack.odoo.clear_faults()
     # then the other worker runs the sync again and it ends with one order, confirmed and paid once
-    record = stack.wait_for_order(
+    stack.wait_for_order(
         SHOP, entity_id, lambda r: (r["state"], r["magento_paid"]) == ("sale", "paid"), timeout=60
     )
-    stack.task_result(task_id, timeout=60)
     print(f"imported {time.monotonic() - killed_at:.1f}s after the kill")
+    stack.task_result(task_id, timeout=60)
+    # read again once the sync has finished: the payment comes after the order shows paid
+    record = stack.wait_synced(SHOP, entity_id)
+    assert (record["state"], record["magento_paid"]) == ("sale", "paid")
     assert len(stack.odoo_orders(SHOP, [entity_id])) == 1
     assert len(payments_of(stack, record)) == 1
     survivor = next(worker for worker in stack.workers if worker is not victim)
