@@ -90,6 +90,9 @@ def redact(value: Any, key: str | None = None) -> Any:
     return value
 
 
+CHATTY_HTTP_LOGGERS = ("httpx", "httpcore")
+
+
 def _redact_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         event_dict[key] = redact(event_dict[key], key if key != "event" else None)
@@ -140,6 +143,11 @@ def configure_logging(
     handler._connector_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # httpx logs every request at INFO: two lines per synced order that say nothing the connector's own
+    # line does not. They come back with DEBUG.
+    quiet = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    for name in CHATTY_HTTP_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -77,3 +77,23 @@ def test_exceptions_are_scrubbed_too(json_logs: Callable[[], list[dict[str, Any]
 def test_redact_keeps_ordinary_data() -> None:
     data = {"increment_id": "000000001", "items": [{"sku": "MH01-S"}], "token_count": 0}
     assert redact(data) == {"increment_id": "000000001", "items": [{"sku": "MH01-S"}], "token_count": 0}
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_http_client_request_lines_show_only_at_debug(level: str, shown: bool) -> None:
+    stream = io.StringIO()
+    configure_logging("json", level, stream=stream)
+    try:
+        logging.getLogger("httpx").info('HTTP Request: POST http://odoo/json/2/sale.order/web_save "200 OK"')
+        logging.getLogger("httpx").warning("retrying after a dropped connection")
+        get_logger("tasks.sync").info("order_synced")
+        events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+        assert ('HTTP Request: POST http://odoo/json/2/sale.order/web_save "200 OK"' in events) is shown
+        assert "retrying after a dropped connection" in events
+        assert "order_synced" in events
+    finally:
+        structlog.reset_defaults()
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_connector_handler", False)]:
+            root.removeHandler(handler)
+        logging.getLogger("httpx").setLevel(logging.NOTSET)
