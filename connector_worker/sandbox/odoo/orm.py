@@ -174,7 +174,13 @@ class Env:
         return best
 
     def _index_hits(self, model: str, leaf: Leaf) -> set[int] | None:
-        if len(leaf.path) != 1 or leaf.operator not in ("=", "in"):
+        """A superset of the ids ``leaf`` can match (the evaluator decides), or None when not indexable.
+
+        A path through stored many2one fields (``picking_id.sale_id``) is followed backwards: the comodel's
+        hits first, then the records pointing at them. Without it the connector's delivery lookup read
+        every stock move of the database.
+        """
+        if not leaf.path or leaf.operator not in ("=", "in"):
             return None
         fdef = self.schema[model].fields.get(leaf.path[0])
         if (
@@ -186,6 +192,8 @@ class Env:
             return None
         if fdef.name in REGISTRY.get(model, _EMPTY_BEHAVIOUR).computed:
             return None
+        if len(leaf.path) > 1:
+            return self._path_hits(model, fdef, leaf)
         wanted = leaf.value if leaf.operator == "in" else [leaf.value]
         if not isinstance(wanted, list | tuple) or any(v in (False, None, "") for v in wanted):
             return None
@@ -195,6 +203,19 @@ class Env:
         for value in wanted:
             hits |= self.store.lookup(model, fdef.name, value)
         return hits
+
+    def _path_hits(self, model: str, fdef: FieldDef, leaf: Leaf) -> set[int] | None:
+        """The records whose many2one ``fdef`` points at a hit of the rest of the path."""
+        if fdef.type != "many2one" or not fdef.relation:
+            return None
+        rest = Leaf(leaf.path[1:], leaf.operator, leaf.value, leaf.text)
+        targets = self._index_hits(fdef.relation, rest)
+        if targets is None:
+            return None
+        pointing: set[int] = set()
+        for target in targets:
+            pointing |= self.store.lookup(model, fdef.name, target)
+        return pointing
 
     # -- writing ------------------------------------------------------------------------------------
     def _split(

@@ -214,3 +214,39 @@ def test_private_and_missing_wizard_steps(odoo19: OdooSandboxHandle) -> None:
     assert str(fault.value.faultCode).startswith(
         "warning -- UserError\n\nCannot create an invoice. No items are available to invoice."
     )
+
+
+def test_a_search_through_a_many2one_path_finds_exactly_the_records_it_names(odoo: OdooSandboxHandle) -> None:
+    conn = odoo.connection("xmlrpc")
+    orders = [_order(odoo, conn, qty=q) for q in (1, 2, 3)]
+    conn.get_model("sale.order").action_confirm(orders)
+    pickings = conn.get_model("stock.picking")
+    moves_of = {
+        order: sorted(
+            move
+            for picking in conn.get_model("sale.order").read(order, ["picking_ids"])["picking_ids"]
+            for move in pickings.read(picking, ["move_ids"])["move_ids"]
+        )
+        for order in orders
+    }
+    moves = conn.get_model("stock.move")
+    # a path of two many2one hops, with = and in, alone and beside other leaves
+    assert moves.search([("picking_id.sale_id", "=", orders[0])], order="id") == moves_of[orders[0]]
+    assert moves.search([("picking_id.sale_id", "in", orders[1:])], order="id") == sorted(
+        moves_of[orders[1]] + moves_of[orders[2]]
+    )
+    outgoing_open = [
+        ("picking_id.sale_id", "=", orders[2]),
+        ("picking_id.picking_type_code", "=", "outgoing"),
+        ("state", "not in", ["done", "cancel"]),
+    ]
+    assert moves.search(outgoing_open, order="id") == moves_of[orders[2]]
+    either = ["|", ("picking_id.sale_id", "=", orders[0]), ("picking_id.sale_id", "=", orders[1])]
+    assert moves.search(either, order="id") == sorted(moves_of[orders[0]] + moves_of[orders[1]])
+    # and once the order's delivery is done, the same search no longer finds its moves as open
+    for move in moves.search_read([("picking_id.sale_id", "=", orders[2])], ["product_uom_qty"]):
+        moves.write([move["id"]], {"quantity": move["product_uom_qty"], "picked": True})
+    [picking] = conn.get_model("sale.order").read(orders[2], ["picking_ids"])["picking_ids"]
+    assert pickings.button_validate([picking]) is True
+    assert moves.search(outgoing_open) == []
+    assert moves.search([("picking_id.sale_id", "=", 999999)]) == []
