@@ -1,4 +1,5 @@
-"""The beat schedule, built from the settings: one pull per instance, plus the retry-release and outbox ticks.
+"""The beat schedule, built from the settings: one pull and one reconcile per instance, plus the retry-release
+and outbox ticks.
 
 Tasks are scheduled by name only (their code lives in ``tasks/``), and every tick expires after its own
 period: after a worker outage the queue holds one tick per entry, not a backlog of stale ones.
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 PULL_TASK = "orders.pull"
+RECONCILE_TASK = "orders.reconcile"
 RELEASE_DELAYED_TASK = "connector.release_delayed"
 OUTBOX_RELAY_TASK = "outbox.relay"
 
@@ -22,6 +24,11 @@ OUTBOX_RELAY_TASK = "outbox.relay"
 def pull_entry_name(instance: str) -> str:
     """Schedule entry name of one instance's pull (redbeat stores it under this name)."""
     return f"{PULL_TASK}:{instance}"
+
+
+def reconcile_entry_name(instance: str) -> str:
+    """Schedule entry name of one instance's reconcile."""
+    return f"{RECONCILE_TASK}:{instance}"
 
 
 def _entry(task: str, every: float, queue: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -46,4 +53,8 @@ def beat_schedule(settings: Settings, tuning: CeleryTuning) -> dict[str, dict[st
         schedule[pull_entry_name(name)] = _entry(
             PULL_TASK, instance.options.pull_interval_seconds, QUEUE_PULL, {"instance": name}
         )
+        if instance.options.reconcile_interval_seconds:
+            schedule[reconcile_entry_name(name)] = _entry(
+                RECONCILE_TASK, instance.options.reconcile_interval_seconds, QUEUE_PULL, {"instance": name}
+            )
     return schedule

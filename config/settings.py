@@ -82,6 +82,10 @@ class InstanceOptions(_Strict):
 
     pull_interval_seconds: int = Field(default=300, ge=10)
     pull_overlap_seconds: int = Field(default=600, ge=0)
+    # The reconcile (DESIGN.md): every so often, list the orders updated in a window and sync those Odoo
+    # lacks or holds at another Magento status (a lost message, an order deleted in Odoo). 0 turns it off.
+    reconcile_interval_seconds: int = Field(default=6 * 3600, ge=0)
+    reconcile_window_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
     auto_confirm: bool = True
     auto_payment: bool = True

@@ -86,6 +86,12 @@ def mark_synced(client: redis.Redis, keys: RedisKeys, instance: str, order: Mapp
         client.set(keys.order_synced(instance, order["entity_id"]), value, ex=ORDER_SYNCED_TTL_SECONDS)
 
 
+def forget_synced(client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str) -> None:
+    """Drop the order's marker, so its next sync acts even on a version synced before (the reconcile found
+    Odoo out of line with it)."""
+    client.delete(keys.order_synced(instance, entity_id))
+
+
 def synced_version(client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str) -> str | None:
     """The marker of the version last synced, or None."""
     raw = client.get(keys.order_synced(instance, entity_id))

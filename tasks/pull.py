@@ -38,6 +38,16 @@ SYNC_TASK = "orders.sync"
 PULL_TASK = "orders.pull"
 
 Dispatch = Callable[[Mapping[str, Any]], None]
+# Which orders of a page are handed over: the pull's choice (not synced at this version) or the
+# reconcile's (not in line with Odoo).
+Select = Callable[[Runtime, str, Sequence[Mapping[str, Any]]], Sequence[Mapping[str, Any]]]
+
+
+def changed_since_synced(
+    runtime: Runtime, instance_name: str, orders: Sequence[Mapping[str, Any]]
+) -> Sequence[Mapping[str, Any]]:
+    """The orders whose current version has no synced marker: the pull's selection."""
+    return changed_orders(runtime.redis, runtime.keys, instance_name, orders)
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,13 @@ def pull_orders(
     *,
     budget_seconds: float | None = None,
     on_page: Callable[[PullOutcome, int], None] | None = None,
+    select: Select = changed_since_synced,
+    run: str = "pull",
 ) -> PullOutcome:
-    """Read ``window`` and ``dispatch`` every changed order; hand over past ``budget_seconds``.
+    """Read ``window`` and ``dispatch`` every ``select``-ed order; hand over past ``budget_seconds``.
+
+    ``run`` names the per-instance lock; only a pull (``run="pull"``) moves the watermark, so a reconcile
+    reads its own window beside the pulls without touching theirs.
 
     Pages are read by keyset (``updated_at >= cursor``), not by offset: an order updated during the run
     leaves the window instead of shifting the later pages, which would skip an order for good. A second
@@ -90,15 +105,21 @@ def pull_orders(
     outcome = PullOutcome()
     started = time.monotonic()
     cursor = _Cursor(window.start, set())
-    with hold_lock(runtime.redis, runtime.keys.lock(f"pull:{instance_name}")):
+    with hold_lock(runtime.redis, runtime.keys.lock(f"{run}:{instance_name}")):
         while True:
             criteria = _criteria(cursor, window.until, size)
             page = client.search_orders(criteria, max(cursor.exact_page, 1))
             outcome.pages += 1
             fresh = [order for order in page.items if int(order["entity_id"]) not in cursor.done]
-            _handle_page(runtime, instance_name, fresh, dispatch, outcome)
+            chosen = select(runtime, instance_name, fresh)
+            outcome.seen += len(fresh)
+            outcome.skipped += len(fresh) - len(chosen)
+            _handle_page(runtime, instance_name, chosen, dispatch, outcome)
             finished = _advance(cursor, page.items, page.is_last)
-            advance_watermark(runtime.redis, runtime.keys, instance_name, cursor.at, not_after=window.until)
+            if run == "pull":
+                advance_watermark(
+                    runtime.redis, runtime.keys, instance_name, cursor.at, not_after=window.until
+                )
             if on_page is not None:
                 on_page(outcome, page.total_count)
             if finished:
@@ -143,13 +164,10 @@ def _advance(cursor: _Cursor, items: Sequence[Mapping[str, Any]], is_last: bool)
 def _handle_page(
     runtime: Runtime,
     instance_name: str,
-    orders: Sequence[Mapping[str, Any]],
+    changed: Sequence[Mapping[str, Any]],
     dispatch: Dispatch,
     outcome: PullOutcome,
 ) -> None:
-    outcome.seen += len(orders)
-    changed = changed_orders(runtime.redis, runtime.keys, instance_name, orders)
-    outcome.skipped += len(orders) - len(changed)
     if not changed:
         return
     # Batch the lookups for the whole page: the syncs then find customers and products in the caches. An
@@ -176,7 +194,7 @@ def default_window(runtime: Runtime, instance_name: str, since: dt.datetime | No
     return PullWindow(start=since, until=now)
 
 
-def enqueue_sync(runtime: Runtime, instance_name: str) -> Dispatch:
+def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> Dispatch:
     """A dispatcher that queues ``orders.sync`` with the order payload on the pull queue.
 
     The payload stays out of ``kwargsrepr``, the copy of the arguments Celery puts into the message
@@ -192,13 +210,13 @@ def enqueue_sync(runtime: Runtime, instance_name: str) -> Dispatch:
             kwargs={
                 "instance": instance_name,
                 "entity_id": entity_id,
-                "source": "pull",
+                "source": source,
                 "order": sync_payload(order),
             },
             queue=QUEUE_PULL,
             argsrepr="()",
             kwargsrepr=repr(
-                {"instance": instance_name, "entity_id": entity_id, "source": "pull", "order": "…"}
+                {"instance": instance_name, "entity_id": entity_id, "source": source, "order": "…"}
             ),
         )
 
@@ -252,7 +270,7 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
     else:
         window = default_window(runtime, instance, dt.datetime.fromisoformat(since) if since else None)
     outcome = pull_orders(
-        runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=_run_budget()
+        runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=run_budget()
     )
     if outcome.resume_from is not None:
         from connector_worker.app import app  # noqa: PLC0415
@@ -277,7 +295,7 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
     return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
 
 
-def _run_budget() -> float:
+def run_budget() -> float:
     """:data:`PULL_RUN_BUDGET_SECONDS`, or half the task's soft time limit when that is shorter."""
     soft = pull_orders_task.app.conf.task_soft_time_limit
     return min(PULL_RUN_BUDGET_SECONDS, float(soft) / 2) if soft else PULL_RUN_BUDGET_SECONDS

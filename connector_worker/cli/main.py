@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "beat": "connector_worker.cli.worker_cmd:beat",
     "dlq": "connector_worker.cli.dlq_cmd:dlq",
     "pull": "connector_worker.cli.sync_cmd:pull",
+    "reconcile": "connector_worker.cli.sync_cmd:reconcile",
     "sync": "connector_worker.cli.sync_cmd:sync",
     "orders": "connector_worker.cli.orders_cmd:orders",
     "demo": "connector_worker.cli.demo_cmd:demo",

@@ -1,4 +1,4 @@
-"""``connector pull`` and ``connector sync``: run the pull workflow in the foreground, without a worker.
+"""``connector pull``, ``connector reconcile`` and ``connector sync``: the pull workflow in the foreground.
 
 Orders are synced inline, one after the other; an order that fails is written to the dead-letter
 stream like a worker would (``connector dlq replay`` later), and the run goes on with the next one.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,9 @@ from connector_worker.log import bind_context, clear_context, configure_logging
 from connector_worker.redis_keys import QUEUE_PULL, RedisKeys
 from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
-from tasks.pull import PullOutcome, default_window, pull_orders
+from tasks.pull import PullOutcome, PullWindow, default_window, pull_orders
+from tasks.reconcile import RUN as RECONCILE_RUN
+from tasks.reconcile import out_of_line_with_odoo, reconcile_window, resync
 from tasks.sync import SyncOutcome, sync_order
 
 SYNC_TASK = "orders.sync"
@@ -76,24 +78,48 @@ class InlineSync:
         self.failed.append((entity_id, letter.reason))
 
 
-def _progress(outcome: PullOutcome, total: int) -> None:
-    done = outcome.seen
-    total = max(total, done, 1)
-    filled = BAR_WIDTH * min(done, total) // total
-    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+def _progress(skipped_as: str) -> Callable[[PullOutcome, int], None]:
+    """A progress bar on stderr; ``skipped_as`` says what the orders left alone are."""
+
+    def show(outcome: PullOutcome, total: int) -> None:
+        done = outcome.seen
+        total = max(total, done, 1)
+        filled = BAR_WIDTH * min(done, total) // total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        click.echo(
+            f"\r[{bar}] {done}/{total} orders read, {outcome.dispatched} synced or queued, "
+            f"{outcome.skipped} {skipped_as}",
+            nl=False,
+            err=True,
+        )
+
+    return show
+
+
+def _report(outcome: PullOutcome, inline: InlineSync, skipped_as: str) -> None:
+    """The run's summary on stdout, each failed order with its reason; exit 1 when one failed."""
+    click.echo("", err=True)
+    created = sum(1 for o in inline.outcomes if o.result == "created")
+    updated = sum(1 for o in inline.outcomes if o.result == "updated")
     click.echo(
-        f"\r[{bar}] {done}/{total} orders read, {outcome.dispatched} synced or queued, "
-        f"{outcome.skipped} unchanged",
-        nl=False,
-        err=True,
+        f"{outcome.seen} orders read in {outcome.pages} pages: {created} created, {updated} updated, "
+        f"{outcome.skipped} {skipped_as}, {len(inline.failed)} failed"
     )
+    for entity_id, reason in inline.failed:
+        click.echo(f"  order {entity_id}: {reason}")
+    if inline.failed:
+        click.echo("failed orders are in the dead-letter stream: connector dlq list", err=True)
+        sys.exit(1)
+
+
+_SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
 
 @click.command("pull")
 @click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
 @click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]),
+    type=click.DateTime(formats=_SINCE_FORMATS),
     help="Read orders updated since this UTC time instead of the watermark (a re-pull).",
 )
 def pull(instance_name: str, since: dt.datetime | None) -> None:
@@ -109,21 +135,46 @@ def pull(instance_name: str, since: dt.datetime | None) -> None:
             err=True,
         )
         inline = InlineSync(runtime, instance_name, "pull")
-        outcome = pull_orders(runtime, instance_name, window, inline, on_page=_progress)
+        outcome = pull_orders(runtime, instance_name, window, inline, on_page=_progress("unchanged"))
     finally:
         runtime.close()
-    click.echo("", err=True)
-    created = sum(1 for o in inline.outcomes if o.result == "created")
-    updated = sum(1 for o in inline.outcomes if o.result == "updated")
-    click.echo(
-        f"{outcome.seen} orders read in {outcome.pages} pages: {created} created, {updated} updated, "
-        f"{outcome.skipped} unchanged, {len(inline.failed)} failed"
-    )
-    for entity_id, reason in inline.failed:
-        click.echo(f"  order {entity_id}: {reason}")
-    if inline.failed:
-        click.echo("failed orders are in the dead-letter stream: connector dlq list", err=True)
-        sys.exit(1)
+    _report(outcome, inline, "unchanged")
+
+
+@click.command("reconcile")
+@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=_SINCE_FORMATS),
+    help="Look at orders updated since this UTC time instead of the instance's reconcile window.",
+)
+def reconcile(instance_name: str, since: dt.datetime | None) -> None:
+    """Diff INSTANCE's recent orders against Odoo; sync inline those Odoo lacks or holds at another status."""
+    settings = load_settings()
+    settings.instance(instance_name)
+    runtime = build_runtime(settings)
+    try:
+        window = reconcile_window(runtime, instance_name)
+        if since is not None:
+            window = PullWindow(since.replace(tzinfo=dt.UTC), window.until)
+        click.echo(
+            f"reconciling {instance_name}: orders updated {window.start:%Y-%m-%d %H:%M:%S} .. "
+            f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
+            err=True,
+        )
+        inline = InlineSync(runtime, instance_name, RECONCILE_RUN)
+        outcome = pull_orders(
+            runtime,
+            instance_name,
+            window,
+            resync(runtime, instance_name, inline),
+            on_page=_progress("in line"),
+            select=out_of_line_with_odoo(runtime, instance_name),
+            run=RECONCILE_RUN,
+        )
+    finally:
+        runtime.close()
+    _report(outcome, inline, "in line with Odoo")
 
 
 @click.command("sync")

@@ -287,3 +287,31 @@ def test_a_pull_longer_than_its_time_budget_hands_over_instead_of_being_cut_shor
     retried = [e for e in stack.log_events("task_retry_scheduled") if e.get("task") == "orders.pull"]
     assert retried == []
     assert not [letter for letter in stack.dead_letters() if letter.instance == SLOW]
+
+
+def test_the_reconcile_brings_back_an_order_deleted_in_odoo_that_the_pull_considers_synced(
+    stack: Stack, imported: list[dict[str, Any]]
+) -> None:
+    # given an imported quotation deleted in Odoo: its synced marker still says it is there, so pulls skip it
+    victim = next(r for r in stack.odoo_orders(SHOP) if r["state"] == "draft")
+    entity_id = int(victim["magento_order_id"])
+    stack.odoo.call("sale.order", "unlink", [victim["id"]])
+    assert stack.odoo_order(SHOP, entity_id) is None
+    # when the worker runs a reconcile over the shop's history (beat's runs cover the last days)
+    until = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    result = stack.producer.send_task(
+        "orders.reconcile",
+        kwargs={"instance": SHOP, "since": "1970-01-01T00:00:00+00:00", "until": until.isoformat()},
+        queue="orders.pull",
+    )
+    # then it hands over that order alone, and its sync creates it again
+    syncs = len(stack.syncs_of(SHOP, entity_id))
+    outcome = stack.task_result(str(result.id), timeout=IMPORT_TIMEOUT_SECONDS)
+    assert (outcome["seen"], outcome["dispatched"]) == (SEEDED, 1)
+    found = [e["order_id"] for e in stack.log_events("order_out_of_line") if e.get("instance") == SHOP]
+    assert found == [entity_id]
+    record = stack.wait_for_order(SHOP, entity_id, timeout=IMPORT_TIMEOUT_SECONDS)
+    assert record["magento_increment_id"] == victim["magento_increment_id"]
+    assert len(stack.odoo_orders(SHOP)) == SEEDED
+    wait_until(lambda: len(stack.syncs_of(SHOP, entity_id)) > syncs, timeout=IMPORT_TIMEOUT_SECONDS)
+    assert stack.syncs_of(SHOP, entity_id)[-1]["result"] == "created"

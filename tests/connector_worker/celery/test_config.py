@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from config.beat import OUTBOX_RELAY_TASK, PULL_TASK, RELEASE_DELAYED_TASK, beat_schedule, pull_entry_name
+from config.beat import (
+    OUTBOX_RELAY_TASK,
+    PULL_TASK,
+    RECONCILE_TASK,
+    RELEASE_DELAYED_TASK,
+    beat_schedule,
+    pull_entry_name,
+    reconcile_entry_name,
+)
 from config.celery import CeleryTuning, celery_config
 from config.settings import ConfigError, InstanceConfig, InstanceOptions, Settings
 from connector_worker.app import make_app, task_modules
 from connector_worker.redis_keys import ALL_QUEUES
 
 
-def _settings(**pull_intervals: int) -> Settings:
+def _settings(reconcile_every: int = 0, **pull_intervals: int) -> Settings:
     instances = {
         name: InstanceConfig(
             name=name,
             base_url=f"https://{name}.example.com",
             auth={"type": "bearer", "token": "t0ken-value"},
-            options=InstanceOptions(pull_interval_seconds=interval),
+            options=InstanceOptions(
+                pull_interval_seconds=interval, reconcile_interval_seconds=reconcile_every
+            ),
         )
         for name, interval in pull_intervals.items()
     }
@@ -114,6 +124,20 @@ def test_beat_schedule_has_one_pull_per_instance() -> None:
     assert shop["kwargs"] == {"instance": "shop"}
     assert shop["options"] == {"queue": "orders.pull", "expires": 300.0}
     assert schedule[RELEASE_DELAYED_TASK]["options"]["queue"] == "connector.control"
+
+
+def test_beat_schedule_has_one_reconcile_per_instance_unless_turned_off() -> None:
+    schedule = beat_schedule(_settings(reconcile_every=21600, shop=300, outlet=60), CeleryTuning())
+    for name in ("shop", "outlet"):
+        entry = schedule[reconcile_entry_name(name)]
+        assert entry["task"] == RECONCILE_TASK
+        assert entry["kwargs"] == {"instance": name}
+        assert entry["options"] == {"queue": "orders.pull", "expires": 21600.0}
+    assert InstanceOptions().reconcile_interval_seconds == 21600  # on by default
+    assert not any(
+        entry["task"] == RECONCILE_TASK
+        for entry in beat_schedule(_settings(shop=300), CeleryTuning()).values()
+    )
 
 
 def test_every_task_module_is_included_base_first() -> None:
