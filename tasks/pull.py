@@ -265,18 +265,30 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
     A run that outlasts its budget queues a continuation from where it stopped.
     """
     runtime = get_runtime()
-    if since is not None and until is not None:
-        window = PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until))
-    else:
-        window = default_window(runtime, instance, dt.datetime.fromisoformat(since) if since else None)
+    window = given_window(since, until) or default_window(
+        runtime, instance, dt.datetime.fromisoformat(since) if since else None
+    )
     outcome = pull_orders(
         runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=run_budget()
     )
+    finish_run(PULL_TASK, instance, window, outcome)
+    return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
+
+
+def given_window(since: str | None, until: str | None) -> PullWindow | None:
+    """The window a continuation (or a re-pull) names, or None when it names no end."""
+    if since is None or until is None:
+        return None
+    return PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until))
+
+
+def finish_run(task: str, instance: str, window: PullWindow, outcome: PullOutcome) -> None:
+    """Queue ``task``'s continuation when the run handed over, and log the run (``pull_done``, …)."""
     if outcome.resume_from is not None:
         from connector_worker.app import app  # noqa: PLC0415
 
         app.send_task(
-            PULL_TASK,
+            task,
             kwargs={
                 "instance": instance,
                 "since": outcome.resume_from.isoformat(),
@@ -285,14 +297,13 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
             queue=QUEUE_PULL,
         )
     log.info(
-        "pull_done",
+        f"{task.removeprefix('orders.')}_done",
         pages=outcome.pages,
         seen=outcome.seen,
         dispatched=outcome.dispatched,
         skipped=outcome.skipped,
         resumes_from=outcome.resume_from.isoformat() if outcome.resume_from else None,
     )
-    return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
 
 
 def run_budget() -> float:

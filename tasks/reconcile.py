@@ -19,11 +19,19 @@ from typing import Any
 
 from connector_worker.dlq import DeadLetterStore
 from connector_worker.log import get_logger
-from connector_worker.redis_keys import QUEUE_PULL
 from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import forget_synced
 from tasks.base import connector_task
-from tasks.pull import Dispatch, PullOutcome, PullWindow, Select, enqueue_sync, pull_orders, run_budget
+from tasks.pull import (
+    Dispatch,
+    PullWindow,
+    Select,
+    enqueue_sync,
+    finish_run,
+    given_window,
+    pull_orders,
+    run_budget,
+)
 from tasks.resolve import Resolver
 
 log = get_logger(__name__)
@@ -97,11 +105,8 @@ def reconcile_orders_task(
 ) -> dict[str, Any]:
     """One reconcile run of ``instance``; a run that outlasts its budget queues a continuation."""
     runtime = get_runtime()
-    if since is not None and until is not None:
-        window = PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until))
-    else:
-        window = reconcile_window(runtime, instance)
-    outcome: PullOutcome = pull_orders(
+    window = given_window(since, until) or reconcile_window(runtime, instance)
+    outcome = pull_orders(
         runtime,
         instance,
         window,
@@ -110,23 +115,5 @@ def reconcile_orders_task(
         select=out_of_line_with_odoo(runtime, instance),
         run=RUN,
     )
-    if outcome.resume_from is not None:
-        from connector_worker.app import app  # noqa: PLC0415
-
-        app.send_task(
-            RECONCILE_TASK,
-            kwargs={
-                "instance": instance,
-                "since": outcome.resume_from.isoformat(),
-                "until": window.until.isoformat(),
-            },
-            queue=QUEUE_PULL,
-        )
-    log.info(
-        "reconcile_done",
-        pages=outcome.pages,
-        seen=outcome.seen,
-        dispatched=outcome.dispatched,
-        resumes_from=outcome.resume_from.isoformat() if outcome.resume_from else None,
-    )
+    finish_run(RECONCILE_TASK, instance, window, outcome)
     return {"pages": outcome.pages, "seen": outcome.seen, "dispatched": outcome.dispatched}

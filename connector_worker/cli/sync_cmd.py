@@ -115,6 +115,33 @@ def _report(outcome: PullOutcome, inline: InlineSync, skipped_as: str) -> None:
 _SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
 
+def _read_window(
+    instance_name: str,
+    source: str,
+    window_of: Callable[[Runtime], PullWindow],
+    read: Callable[[Runtime, PullWindow, InlineSync], PullOutcome],
+) -> tuple[PullOutcome, InlineSync]:
+    """Settings, runtime and the announcement around one foreground read of a window."""
+    settings = load_settings()
+    settings.instance(instance_name)
+    runtime = build_runtime(settings)
+    try:
+        window = window_of(runtime)
+        click.echo(
+            f"{source} {instance_name}: orders updated {window.start:%Y-%m-%d %H:%M:%S} .. "
+            f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
+            err=True,
+        )
+        inline = InlineSync(runtime, instance_name, source)
+        return read(runtime, window, inline), inline
+    finally:
+        runtime.close()
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment else None
+
+
 @click.command("pull")
 @click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
 @click.option(
@@ -124,20 +151,14 @@ _SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 )
 def pull(instance_name: str, since: dt.datetime | None) -> None:
     """Run one pull of INSTANCE in the foreground, syncing each changed order inline."""
-    settings = load_settings()
-    settings.instance(instance_name)
-    runtime = build_runtime(settings)
-    try:
-        window = default_window(runtime, instance_name, since.replace(tzinfo=dt.UTC) if since else None)
-        click.echo(
-            f"pulling {instance_name}: orders updated {window.start:%Y-%m-%d %H:%M:%S} .. "
-            f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
-            err=True,
-        )
-        inline = InlineSync(runtime, instance_name, "pull")
-        outcome = pull_orders(runtime, instance_name, window, inline, on_page=_progress("unchanged"))
-    finally:
-        runtime.close()
+    outcome, inline = _read_window(
+        instance_name,
+        "pull",
+        lambda runtime: default_window(runtime, instance_name, _utc(since)),
+        lambda runtime, window, inline: pull_orders(
+            runtime, instance_name, window, inline, on_page=_progress("unchanged")
+        ),
+    )
     _report(outcome, inline, "unchanged")
 
 
@@ -150,20 +171,17 @@ def pull(instance_name: str, since: dt.datetime | None) -> None:
 )
 def reconcile(instance_name: str, since: dt.datetime | None) -> None:
     """Diff INSTANCE's recent orders against Odoo; sync inline those Odoo lacks or holds at another status."""
-    settings = load_settings()
-    settings.instance(instance_name)
-    runtime = build_runtime(settings)
-    try:
+
+    def window_of(runtime: Runtime) -> PullWindow:
         window = reconcile_window(runtime, instance_name)
-        if since is not None:
-            window = PullWindow(since.replace(tzinfo=dt.UTC), window.until)
-        click.echo(
-            f"reconciling {instance_name}: orders updated {window.start:%Y-%m-%d %H:%M:%S} .. "
-            f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
-            err=True,
-        )
-        inline = InlineSync(runtime, instance_name, RECONCILE_RUN)
-        outcome = pull_orders(
+        start = _utc(since)
+        return window if start is None else PullWindow(start, window.until)
+
+    outcome, inline = _read_window(
+        instance_name,
+        RECONCILE_RUN,
+        window_of,
+        lambda runtime, window, inline: pull_orders(
             runtime,
             instance_name,
             window,
@@ -171,9 +189,8 @@ def reconcile(instance_name: str, since: dt.datetime | None) -> None:
             on_page=_progress("in line"),
             select=out_of_line_with_odoo(runtime, instance_name),
             run=RECONCILE_RUN,
-        )
-    finally:
-        runtime.close()
+        ),
+    )
     _report(outcome, inline, "in line with Odoo")
 
 

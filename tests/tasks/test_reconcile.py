@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from connector_worker.cli.main import cli
 from connector_worker.dlq import Attempt, DeadLetter, DeadLetterStore
 from connector_worker.errors import PermanentError
 from connector_worker.runtime import Runtime
@@ -22,7 +18,6 @@ from tasks.pull import PullOutcome, pull_orders
 from tasks.reconcile import RUN, out_of_line_with_odoo, reconcile_window, resync
 from tasks.resolve import Resolver
 from tasks.sync import sync_order
-from tests.e2e.setup_files import instances_toml, odoo_env, odoo_settings
 from tests.support.magento_sandbox import MagentoSandboxHandle
 from tests.support.odoo_sandbox import OdooSandboxHandle
 from tests.tasks.conftest import INSTANCE
@@ -43,7 +38,7 @@ def _reconcile(runtime: Runtime) -> tuple[PullOutcome, list[int]]:
     return outcome, sorted(int(order["entity_id"]) for order in handed)
 
 
-def _import_all(runtime: Runtime, shop: MagentoSandboxHandle) -> int:
+def import_all(runtime: Runtime, shop: MagentoSandboxHandle) -> int:
     """Sync every order of the shop; the one with an unknown SKU is dead-lettered as a worker would."""
     legacy = 0
     for entity_id in shop.control.order_ids():
@@ -72,7 +67,7 @@ def _import_all(runtime: Runtime, shop: MagentoSandboxHandle) -> int:
 def test_the_reconcile_resyncs_what_odoo_lacks_or_holds_at_another_status_and_nothing_else(
     runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
 ) -> None:
-    legacy = _import_all(runtime, shop)
+    legacy = import_all(runtime, shop)
     imported = [e for e in shop.control.order_ids() if e != legacy]
     # given an order deleted in Odoo (a quotation), and one Magento cancelled without Odoo hearing of it
     gw = runtime.odoo()
@@ -110,36 +105,3 @@ def test_the_reconcile_window_ends_where_the_pull_overlap_begins(runtime: Runtim
     window = reconcile_window(runtime, INSTANCE, now)
     assert window.until == now.replace(microsecond=0) - dt.timedelta(seconds=options.pull_overlap_seconds)
     assert window.until - window.start == dt.timedelta(seconds=options.reconcile_window_seconds)
-
-
-def test_connector_reconcile_syncs_inline_what_odoo_lacks_and_reports_it(
-    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle, tmp_path: Path
-) -> None:
-    legacy = _import_all(runtime, shop)
-    instance_id = Resolver(runtime, runtime.instance(INSTANCE)).instance_id()
-    imported = [e for e in shop.control.order_ids() if e != legacy]
-    held = runtime.odoo().find_orders(instance_id, imported, ("state",))
-    deleted = next(e for e in imported if held[str(e)]["state"] == "draft")
-    odoo.call("sale.order", "unlink", [held[str(deleted)]["id"]])
-    # given the operator's files: the instance, Redis and Odoo
-    config = tmp_path / "instances.toml"
-    # (no pull overlap: the window then ends now, and takes in the orders seeded a moment ago)
-    config.write_text(
-        instances_toml({INSTANCE: runtime.instance(INSTANCE)}, {INSTANCE: {"pull_overlap_seconds": 0}})
-    )
-    env = {
-        "CONNECTOR_CONFIG": str(config),
-        "REDIS_URL": runtime.settings.redis_url,
-        "CONNECTOR_KEY_PREFIX": runtime.settings.key_prefix,
-        **odoo_env(odoo_settings(odoo)),
-    }
-    # when `connector reconcile --since` looks at the whole history
-    result = CliRunner().invoke(cli, ["reconcile", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
-    # then it syncs the deleted order back, and counts the rest as in line (the dead letter left alone)
-    assert result.exit_code == 0, result.output
-    total = len(shop.control.order_ids())
-    assert (
-        f"{total} orders read in 1 pages: 1 created, 0 updated, {total - 1} in line with Odoo, 0 failed"
-        in (result.output)
-    )
-    assert runtime.odoo().find_orders(instance_id, [deleted], ("state",))

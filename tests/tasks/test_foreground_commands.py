@@ -1,0 +1,73 @@
+"""``connector pull`` and ``connector reconcile``: the workflows in the foreground, as an operator runs them
+(the instances file, Redis and Odoo from the environment), against both sandboxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from connector_worker.cli.main import cli
+from connector_worker.runtime import Runtime
+from tasks.resolve import Resolver
+from tests.e2e.setup_files import instances_toml, odoo_env, odoo_settings
+from tests.support.magento_sandbox import MagentoSandboxHandle
+from tests.support.odoo_sandbox import OdooSandboxHandle
+from tests.tasks.conftest import INSTANCE
+from tests.tasks.test_reconcile import import_all
+from tests.tasks.test_sync_workflow import LEGACY_SKU
+
+
+def _operator_env(runtime: Runtime, odoo: OdooSandboxHandle, tmp_path: Path) -> dict[str, str]:
+    """The operator's files: the instance (no pull overlap, so a reconcile's window ends now and takes in the
+    orders seeded a moment ago), Redis and Odoo."""
+    config = tmp_path / "instances.toml"
+    config.write_text(
+        instances_toml({INSTANCE: runtime.instance(INSTANCE)}, {INSTANCE: {"pull_overlap_seconds": 0}})
+    )
+    return {
+        "CONNECTOR_CONFIG": str(config),
+        "REDIS_URL": runtime.settings.redis_url,
+        "CONNECTOR_KEY_PREFIX": runtime.settings.key_prefix,
+        **odoo_env(odoo_settings(odoo)),
+    }
+
+
+def test_connector_pull_syncs_the_history_inline_and_names_the_order_it_could_not(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle, tmp_path: Path
+) -> None:
+    env = _operator_env(runtime, odoo, tmp_path)
+    # when the operator pulls the shop's whole history into an Odoo that has only the catalogue
+    result = CliRunner().invoke(cli, ["pull", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
+    # then every order is created but the one with an unknown SKU, which is named and dead-lettered
+    total = len(shop.control.order_ids())
+    assert result.exit_code == 1, result.output
+    assert f"{total} orders read in 1 pages: {total - 1} created, 0 updated, 0 unchanged, 1 failed" in (
+        result.output
+    )
+    assert LEGACY_SKU in result.output
+    # and a second pull finds every order unchanged (the failed one is tried again, and fails again)
+    again = CliRunner().invoke(cli, ["pull", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
+    assert f"0 created, 0 updated, {total - 1} unchanged, 1 failed" in again.output
+
+
+def test_connector_reconcile_syncs_inline_what_odoo_lacks_and_reports_it(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle, tmp_path: Path
+) -> None:
+    legacy = import_all(runtime, shop)
+    instance_id = Resolver(runtime, runtime.instance(INSTANCE)).instance_id()
+    imported = [e for e in shop.control.order_ids() if e != legacy]
+    held = runtime.odoo().find_orders(instance_id, imported, ("state",))
+    deleted = next(e for e in imported if held[str(e)]["state"] == "draft")
+    odoo.call("sale.order", "unlink", [held[str(deleted)]["id"]])
+    env = _operator_env(runtime, odoo, tmp_path)
+    # when `connector reconcile --since` looks at the whole history
+    result = CliRunner().invoke(cli, ["reconcile", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
+    # then it syncs the deleted order back, and counts the rest as in line (the dead letter left alone)
+    assert result.exit_code == 0, result.output
+    total = len(shop.control.order_ids())
+    assert (
+        f"{total} orders read in 1 pages: 1 created, 0 updated, {total - 1} in line with Odoo, 0 failed"
+        in (result.output)
+    )
+    assert runtime.odoo().find_orders(instance_id, [deleted], ("state",))
