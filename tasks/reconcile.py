@@ -92,9 +92,10 @@ def resync(runtime: Runtime, instance_name: str, send: Dispatch) -> Dispatch:
     """``send`` each order after forgetting its synced marker: the marker says a version was synced, and
     Odoo says otherwise, so the sync must act instead of finding the version unchanged."""
 
-    def dispatch(order: Mapping[str, Any]) -> None:
-        forget_synced(runtime.redis, runtime.keys, instance_name, order["entity_id"])
-        send(order)
+    def dispatch(orders: Sequence[Mapping[str, Any]]) -> None:
+        for order in orders:
+            forget_synced(runtime.redis, runtime.keys, instance_name, order["entity_id"])
+        send(orders)
 
     return dispatch
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +47,9 @@ class InlineSync:
     outcomes: list[SyncOutcome] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
 
-    def __call__(self, order: Mapping[str, Any]) -> None:
-        self.sync(int(order["entity_id"]), order)
+    def __call__(self, orders: Sequence[Mapping[str, Any]]) -> None:
+        for order in orders:
+            self.sync(int(order["entity_id"]), order)
 
     def sync(self, entity_id: int, order: Mapping[str, Any] | None = None) -> SyncOutcome | None:
         bind_context(instance=self.instance, order_id=entity_id)

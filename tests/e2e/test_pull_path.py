@@ -10,7 +10,7 @@ earlier guest (in capitals), one as a registered customer who had ordered as a g
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -233,16 +233,16 @@ class _BrokerDown(RuntimeError):
 def test_a_page_not_handed_over_leaves_the_watermark_at_the_last_page_handed_over(
     stack: Stack, imported: list[dict[str, Any]]
 ) -> None:
-    # given a pull of its own (fresh keys) whose queue fails at the first order of the second page
+    # given a pull of its own (fresh keys) whose queue fails at the second page
     runtime = stack.runtime()
     runtime.keys = RedisKeys(f"{stack.keys.prefix}inline:")
     ordered = sorted(_magento_orders(stack).values(), key=lambda o: (o["updated_at"], o["entity_id"]))
     handed: list[Mapping[str, Any]] = []
 
-    def failing(order: Mapping[str, Any]) -> None:
+    def failing(orders: Sequence[Mapping[str, Any]]) -> None:
         if len(handed) == PAGE_SIZE:
             raise _BrokerDown("queue unavailable")
-        handed.append(order)
+        handed.extend(orders)
 
     try:
         window = default_window(runtime, SHOP)
@@ -257,7 +257,7 @@ def test_a_page_not_handed_over_leaves_the_watermark_at_the_last_page_handed_ove
         # and the next run reads on from there, to the newest order
         rest: list[Mapping[str, Any]] = []
         again = default_window(runtime, SHOP)
-        pull_orders(runtime, SHOP, PullWindow(again.start, again.until), rest.append)
+        pull_orders(runtime, SHOP, PullWindow(again.start, again.until), rest.extend)
         assert {int(o["entity_id"]) for o in rest} >= {o["entity_id"] for o in ordered[PAGE_SIZE:]}
         final = read_watermark(runtime.redis, runtime.keys, SHOP)
         assert final is not None

@@ -35,7 +35,7 @@ def test_a_page_is_prefetched_in_a_few_calls_and_its_syncs_then_cost_one_create_
     handed: list[Mapping[str, Any]] = []
     odoo.reset_calls()
     # when it is pulled
-    outcome = pull_orders(runtime, INSTANCE, whole_history(), handed.append)
+    outcome = pull_orders(runtime, INSTANCE, whole_history(), handed.extend)
     # then every order is handed over after a few batched calls (products, countries; customers: search,
     # create, read of their addresses; returning customers' new addresses: search, create), none per order
     assert outcome.dispatched == len(handed) == len(shop.control.order_ids())
@@ -62,7 +62,7 @@ def test_an_order_the_mapper_refuses_is_handed_over_with_the_rest_of_its_page(
     shop.sandbox.state.forget_rendering(stored)
     handed: list[Mapping[str, Any]] = []
     # when the page is pulled
-    outcome = pull_orders(runtime, INSTANCE, whole_history(), handed.append)
+    outcome = pull_orders(runtime, INSTANCE, whole_history(), handed.extend)
     # then the page is handed over whole, the broken order included
     assert outcome.dispatched == len(shop.control.order_ids())
     assert broken in {int(order["entity_id"]) for order in handed}

@@ -31,7 +31,7 @@ def _reconcile(runtime: Runtime) -> tuple[PullOutcome, list[int]]:
         runtime,
         INSTANCE,
         whole_history(),
-        resync(runtime, INSTANCE, handed.append),
+        resync(runtime, INSTANCE, handed.extend),
         select=out_of_line_with_odoo(runtime, INSTANCE),
         run=RUN,
     )
