@@ -227,7 +227,8 @@ def celery_config(settings: Settings, tuning: CeleryTuning) -> dict[str, Any]:
         # Our structlog setup (connector_worker.app) owns logging; Celery must not replace the handlers.
         "worker_hijack_root_logger": False,
         # --- beat: https://github.com/sibson/redbeat - one scheduler at a time across every replica (§4).
-        "beat_scheduler": "redbeat.RedBeatScheduler",
+        # redbeat, plus: it survives a Redis that lost its data (connector_worker/beat_scheduler.py).
+        "beat_scheduler": "connector_worker.beat_scheduler:ConnectorBeatScheduler",
         "beat_max_loop_interval": tuning.beat_max_loop_interval_seconds,
         "beat_schedule": beat_schedule(settings, tuning),
         "redbeat_redis_url": settings.redis_url,

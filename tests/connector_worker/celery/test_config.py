@@ -104,7 +104,7 @@ def test_queues_and_routes() -> None:
 
 def test_redbeat_settings() -> None:
     conf = celery_config(_settings(), CeleryTuning())
-    assert conf["beat_scheduler"] == "redbeat.RedBeatScheduler"
+    assert conf["beat_scheduler"] == "connector_worker.beat_scheduler:ConnectorBeatScheduler"
     assert conf["redbeat_key_prefix"] == "acme:redbeat:"
     assert conf["redbeat_redis_url"] == "redis://127.0.0.1:6390/3"
     assert conf["redbeat_lock_timeout"] == 30 and conf["beat_max_loop_interval"] == 5
