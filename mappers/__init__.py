@@ -9,14 +9,13 @@ from mappers.order import (
     context_plan,
     magento_order_to_odoo,
     magento_status_values,
-    plan_order,
     plan_taxes,
     required_currency,
     required_products,
     required_taxes,
 )
 from mappers.partner import PartnerValues, normalize_email, partner_values, required_countries
-from mappers.reconcile import LinePlan
+from mappers.reconcile import LinePlan, plan_lines
 from mappers.status import OdooOrderState, SaleAction, invoice_status, is_paid, sale_order_actions
 
 __all__ = [
@@ -36,7 +35,7 @@ __all__ = [
     "magento_status_values",
     "normalize_email",
     "partner_values",
-    "plan_order",
+    "plan_lines",
     "plan_taxes",
     "required_countries",
     "required_currency",

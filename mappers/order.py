@@ -88,28 +88,9 @@ def required_taxes(
     """The Odoo sale taxes the mapping of ``order`` will reference.
 
     Pass the same ``currency_decimals`` as the ``OrderContext`` will carry (default: ISO 4217). A caller
-    that maps the order afterwards should plan it once (:func:`plan_order`) and use :func:`plan_taxes`.
+    that maps the order afterwards should plan it once (:func:`~mappers.reconcile.plan_lines`) and use :func:`plan_taxes`.
     """
-    return plan_taxes(plan_order(order, options, ROUND_GLOBALLY, currency_decimals))
-
-
-def plan_order(
-    order: Payload,
-    options: InstanceOptions,
-    rounding_method: str,
-    decimals: int | None = None,
-    *,
-    version: int = ODOO_VERSION,
-) -> LinePlan:
-    """The order's lines and how they reconcile with ``grand_total``, for an Odoo company that rounds with
-    ``rounding_method`` on major ``version`` (``decimals``: the currency's, default ISO 4217).
-
-    Planning is most of a mapping's CPU: a caller plans once and hands the plan to :func:`plan_taxes` (the
-    taxes to find beforehand) and to :func:`magento_order_to_odoo`. The taxes do not depend on the rounding
-    method or version (the price convention is chosen by the order alone), so any plan of the order names
-    the taxes its mapping will use.
-    """
-    return plan_lines(order, options, rounding_method, decimals, version=version)
+    return plan_taxes(plan_lines(order, options, ROUND_GLOBALLY, currency_decimals))
 
 
 def plan_taxes(plan: LinePlan) -> set[TaxKey]:
@@ -118,8 +99,8 @@ def plan_taxes(plan: LinePlan) -> set[TaxKey]:
 
 
 def context_plan(order: Payload, ctx: OrderContext) -> LinePlan:
-    """:func:`plan_order` with the rounding, currency decimals and version of ``ctx``."""
-    return plan_order(
+    """:func:`~mappers.reconcile.plan_lines` with the rounding, currency decimals and version of ``ctx``."""
+    return plan_lines(
         order, ctx.options, ctx.rounding_method, ctx.currency_decimals, version=ctx.odoo_version
     )
 
@@ -133,7 +114,7 @@ def magento_order_to_odoo(order: Payload, ctx: OrderContext, plan: LinePlan | No
     """``sale.order`` create values for ``order``, lines included, with the totals reconciled.
 
     ``plan``: the order's plan when the caller made it already (:func:`context_plan`, or
-    :func:`plan_order` with the context's options, rounding method, currency decimals and version).
+    :func:`~mappers.reconcile.plan_lines` with the context's options, rounding method, currency decimals and version).
     """
     currency = order_currency(order)
     if currency != ctx.company_currency.upper() and ctx.pricelist_id is None:

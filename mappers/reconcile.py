@@ -97,6 +97,11 @@ def plan_lines(
     When the order has discounts, each discount style is tried in the rounding method's order of
     preference: the first that needs no adjustment wins, else the one with the smallest adjustment
     within tolerance, else the first (a mismatch).
+
+    Planning is most of a mapping's CPU: a caller plans once and hands the plan to
+    ``mappers.order.plan_taxes`` (the taxes to find beforehand) and to ``magento_order_to_odoo``. The taxes
+    do not depend on the rounding method or version (the price convention is chosen by the order alone),
+    so any plan of the order names the taxes its mapping will use.
     """
     places = currency_decimals(order_currency(order)) if decimals is None else decimals
     grand_total = quantize(required_amount(order, "grand_total"), places)

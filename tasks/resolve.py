@@ -23,9 +23,9 @@ from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
 from mappers.items import ProductKey
 from mappers.money import TaxKey
-from mappers.order import OrderContext, plan_order, plan_taxes, required_currency, required_products
+from mappers.order import OrderContext, plan_taxes, required_currency, required_products
 from mappers.partner import normalize_email, required_countries
-from mappers.reconcile import LinePlan
+from mappers.reconcile import LinePlan, plan_lines
 from tasks.customers import CUSTOMER_LOCK_WAIT_SECONDS, Customers, PartnerIds
 
 log = get_logger(__name__)
@@ -127,7 +127,7 @@ class Resolver:
             if entity_id in errors:
                 continue
             try:
-                plans[entity_id] = plan_order(
+                plans[entity_id] = plan_lines(
                     order,
                     self.instance.options,
                     company.tax_calculation_rounding_method,

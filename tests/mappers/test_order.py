@@ -16,7 +16,7 @@ from mappers import (
     TaxKey,
     context_plan,
     magento_order_to_odoo,
-    plan_order,
+    plan_lines,
     plan_taxes,
     required_currency,
     required_products,
@@ -370,7 +370,7 @@ def test_one_plan_names_the_taxes_and_maps_the_order_as_planning_inside_the_mapp
             # given an order planned once for a company's rounding and Odoo version
             order = build()
             ctx = resolved_context(order, rounding_method=rounding, odoo_version=version)
-            plan = plan_order(order, ctx.options, rounding, version=version)
+            plan = plan_lines(order, ctx.options, rounding, version=version)
             # then the plan names the taxes required_taxes names, whatever the rounding and version
             assert plan_taxes(plan) == required_taxes(order, ctx.options), build.__name__
             # and mapping with it gives exactly what mapping without it gives
