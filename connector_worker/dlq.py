@@ -37,6 +37,15 @@ REPLAY_LOCK_TTL_MS = 30_000  # two operators replaying one entry at once send it
 STALE_ON_REPLAY: Mapping[str, tuple[str, ...]] = {"orders.sync": ("order",)}
 
 
+# KEYS: the task's "written" marker, the stream. ARGV: marker TTL, stream max length, then field, value, ...
+_ADD_ONCE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return id
+"""
+
+
 def utc_now_iso() -> str:
     """Now, as the ISO-8601 UTC text every timestamp in the DLQ uses."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -199,15 +208,22 @@ class DeadLetterStore:
         return _text(entry_id)
 
     def add_once(self, letter: DeadLetter) -> str | None:
-        """Store ``letter`` unless one was already stored for its task id; returns the entry id or None."""
-        marker = self.keys.dead_letter_written(letter.task_id)
-        if not self.client.set(marker, "1", nx=True, ex=DEAD_LETTER_DEDUP_TTL_SECONDS):
-            return None
-        try:
-            return self.add(letter)
-        except Exception:
-            self.client.delete(marker)
-            raise
+        """Store ``letter`` unless one was already stored for its task id; returns the entry id or None.
+
+        The marker and the entry are written by one script: a process killed between two separate writes
+        would leave a marker without its letter, and the second failure signal would then store nothing.
+        """
+        flat = [part for pair in letter.to_fields().items() for part in pair]
+        entry_id = self.client.eval(
+            _ADD_ONCE_LUA,
+            2,
+            self.keys.dead_letter_written(letter.task_id),
+            self.keys.dead_letters,
+            DEAD_LETTER_DEDUP_TTL_SECONDS,
+            self.max_len,
+            *flat,
+        )
+        return None if entry_id is None else _text(entry_id)
 
     def count(self) -> int:
         """How many dead letters are stored (alert on this)."""

@@ -117,3 +117,32 @@ def test_replay_of_a_sync_drops_the_order_payload_it_carried(
         window,
     ]
     assert store.count() == 0
+
+
+def test_add_once_stores_one_letter_per_task_id_with_its_fields(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    store = DeadLetterStore(redis_client, RedisKeys(key_prefix))
+    letter = DeadLetter(
+        reason="permanent error: unknown SKU 'X'",
+        task="orders.sync",
+        task_id="t-once",
+        kwargs={"instance": "shop", "entity_id": 7},
+        instance="shop",
+        entity_id="7",
+    )
+    first = store.add_once(letter)
+    assert first is not None
+    assert store.add_once(letter) is None  # the second failure signal of the same task
+    assert store.count() == 1
+    stored = store.get(first)
+    assert stored is not None
+    assert (stored.task_id, stored.reason, stored.kwargs, stored.entity_id) == (
+        "t-once",
+        letter.reason,
+        letter.kwargs,
+        "7",
+    )
+    # another task of the same order is another letter
+    assert store.add_once(dataclasses.replace(letter, task_id="t-other")) is not None
+    assert store.count() == 2
