@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import redis
+from redis.client import Pipeline
+
 from config.settings import InstanceConfig
 from connector_worker.locks import hold_free_locks
 from connector_worker.log import get_logger
@@ -104,21 +107,25 @@ class Customers:
         """
         # Contacts are matched by e-mail whatever the instance, so the lock is per e-mail, not per instance.
         by_key = {self.runtime.keys.lock(f"partner:{email}"): email for email in emails}
-        with hold_free_locks(self.runtime.redis, list(by_key), self.lock_wait_seconds) as locks:
+        with (
+            hold_free_locks(self.runtime.redis, list(by_key), self.lock_wait_seconds) as locks,
+            self.runtime.redis.pipeline(transaction=False) as cache,
+        ):
             held = [by_key[key] for key in locks.held]
             for email, rows in self.gw.find_partners_by_emails(held, CUSTOMER_FIELDS).items():
                 heads = [row for row in rows if not row.get("parent_id")]
                 if heads:
                     batch.known[email] = _known(heads[0])
-                    self._cache_partner(email, batch.known[email])
-            self._create_customers([email for email in held if email not in batch.known], batch)
+                    self._cache_partner(cache, email, batch.known[email])
+            self._create_customers([email for email in held if email not in batch.known], batch, cache)
+            cache.execute()  # one round trip, before the locks go: a worker that waited finds them cached
         busy = {by_key[key]: locks.busy_error(key, "the new customer of this order") for key in locks.busy}
         for entity_id, value in list(batch.values.items()):
             if value.email in busy:
                 batch.errors[entity_id] = busy[value.email]
                 del batch.values[entity_id]
 
-    def _create_customers(self, emails: Sequence[str], batch: _Batch) -> None:
+    def _create_customers(self, emails: Sequence[str], batch: _Batch, cache: Pipeline) -> None:
         """Create each e-mail's customer from its first order, addresses included; cache them (still under
         the locks, so a worker that waited finds them)."""
         firsts: dict[str, tuple[int, PartnerValues]] = {}
@@ -133,10 +140,10 @@ class Customers:
             customer = KnownCustomer(ids[0], value.magento_customer_id)
             batch.known[value.email] = customer
             batch.result[entity_id] = ids
-            self._cache_partner(value.email, customer)
-            self._cache_address(ids[0], "invoice", value.invoice, ids[1])
+            self._cache_partner(cache, value.email, customer)
+            self._cache_address(cache, ids[0], "invoice", value.invoice, ids[1])
             if value.delivery:
-                self._cache_address(ids[0], "delivery", value.delivery, ids[2])
+                self._cache_address(cache, ids[0], "delivery", value.delivery, ids[2])
             log.info("customer_created", partner_id=ids[0])
 
     def _create_partners(self, values: Sequence[PartnerValues]) -> list[PartnerIds]:
@@ -181,7 +188,7 @@ class Customers:
                 continue
             self.gw.write("res.partner", [customer.id], {"magento_customer_id": customer_id})
             known[email] = KnownCustomer(customer.id, customer_id)
-            self._cache_partner(email, known[email])
+            self._cache_partner(self.runtime.redis, email, known[email])
             log.info("customer_id_recorded", partner_id=customer.id, magento_customer_id=customer_id)
 
     # -- addresses --------------------------------------------------------------------------------------------
@@ -258,17 +265,19 @@ class Customers:
                 found[email] = KnownCustomer(int(partner_id), customer_id or None)
         return found
 
-    def _cache_partner(self, email: str, customer: KnownCustomer) -> None:
+    def _cache_partner(self, cache: redis.Redis | Pipeline, email: str, customer: KnownCustomer) -> None:
         """``<partner id>`` or ``<partner id>:<Magento customer id>`` (the id the contact holds)."""
         key = self.runtime.keys.partner_by_email(self.instance.name, email)
         value = (
             f"{customer.id}:{customer.magento_customer_id}" if customer.magento_customer_id else customer.id
         )
-        self.runtime.redis.set(key, value, ex=ID_CACHE_TTL_SECONDS)
+        cache.set(key, value, ex=ID_CACHE_TTL_SECONDS)
 
-    def _cache_address(self, partner_id: int, kind: str, vals: Mapping[str, Any], address_id: int) -> None:
+    def _cache_address(
+        self, cache: Pipeline, partner_id: int, kind: str, vals: Mapping[str, Any], address_id: int
+    ) -> None:
         key = self.runtime.keys.address(self.instance.name, partner_id, kind, _digest(vals))
-        self.runtime.redis.set(key, address_id, ex=ID_CACHE_TTL_SECONDS)
+        cache.set(key, address_id, ex=ID_CACHE_TTL_SECONDS)
 
 
 def _known(row: Mapping[str, Any]) -> KnownCustomer:
