@@ -237,7 +237,8 @@ def hold_free_locks(client: redis.Redis, keys: Sequence[str], wait_seconds: floa
 
 
 def order_lock(
-    client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str
+    client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str, *, wait_seconds: float = 0.0
 ) -> AbstractContextManager[RedisLock]:
-    """The per-order lock of (instance, Magento entity_id), as a context manager."""
-    return hold_lock(client, keys.order_lock(instance, entity_id))
+    """The per-order lock of (instance, Magento entity_id), as a context manager (``hold_lock``)."""
+    what = f"order {entity_id} of {instance}"
+    return hold_lock(client, keys.order_lock(instance, entity_id), wait_seconds=wait_seconds, what=what)

@@ -86,10 +86,13 @@ def mark_synced(client: redis.Redis, keys: RedisKeys, instance: str, order: Mapp
         client.set(keys.order_synced(instance, order["entity_id"]), value, ex=ORDER_SYNCED_TTL_SECONDS)
 
 
-def forget_synced(client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str) -> None:
-    """Drop the order's marker, so its next sync acts even on a version synced before (the reconcile found
-    Odoo out of line with it)."""
-    client.delete(keys.order_synced(instance, entity_id))
+def forget_synced(
+    client: redis.Redis, keys: RedisKeys, instance: str, entity_ids: Sequence[int | str]
+) -> None:
+    """Drop the orders' markers in one round trip, so their next syncs act even on a version synced before
+    (the reconcile found Odoo out of line with them)."""
+    if entity_ids:
+        client.delete(*(keys.order_synced(instance, entity_id) for entity_id in entity_ids))
 
 
 def synced_version(client: redis.Redis, keys: RedisKeys, instance: str, entity_id: int | str) -> str | None:
@@ -100,10 +103,10 @@ def synced_version(client: redis.Redis, keys: RedisKeys, instance: str, entity_i
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-def is_superseded(client: redis.Redis, keys: RedisKeys, instance: str, order: Mapping[str, Any]) -> bool:
-    """True when another version of the order, updated in the same second or later, was synced already:
-    this payload (queued by a pull, kept in a retry or a dead letter, read before a wait) may be stale."""
-    mark = synced_version(client, keys, instance, order["entity_id"])
+def is_superseded(mark: str | None, order: Mapping[str, Any]) -> bool:
+    """True when ``mark`` (:func:`synced_version`) is another version of the order, updated in the same
+    second or later: this payload (queued by a pull, kept in a retry or a dead letter, read before a wait)
+    may be stale."""
     current = version(order)
     if mark is None or current is None or mark == current:
         return False

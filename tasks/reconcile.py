@@ -89,12 +89,11 @@ def out_of_line_with_odoo(runtime: Runtime, instance_name: str) -> Select:
 
 
 def resync(runtime: Runtime, instance_name: str, send: Dispatch) -> Dispatch:
-    """``send`` each order after forgetting its synced marker: the marker says a version was synced, and
+    """``send`` a page after forgetting its orders' synced markers: a marker says a version was synced, and
     Odoo says otherwise, so the sync must act instead of finding the version unchanged."""
 
     def dispatch(orders: Sequence[Mapping[str, Any]]) -> None:
-        for order in orders:
-            forget_synced(runtime.redis, runtime.keys, instance_name, order["entity_id"])
+        forget_synced(runtime.redis, runtime.keys, instance_name, [order["entity_id"] for order in orders])
         send(orders)
 
     return dispatch

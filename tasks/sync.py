@@ -22,7 +22,7 @@ from typing import Any
 
 from config.settings import InstanceConfig
 from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
-from connector_worker.locks import RedisLock, hold_lock
+from connector_worker.locks import RedisLock, order_lock
 from connector_worker.log import bind_context, get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.odoo.invoicing import PaymentJournal
@@ -34,6 +34,7 @@ from mappers.order import magento_order_to_odoo, magento_status_values
 from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
 from tasks.base import connector_task
 from tasks.payments import PaymentOutcome, register_payment
+from tasks.reconcile import RUN as RECONCILE_SOURCE
 from tasks.resolve import Resolver
 
 log = get_logger(__name__)
@@ -92,14 +93,14 @@ def sync_order(
         order = magento.get_order(entity_id)
     if is_synced(runtime.redis, runtime.keys, instance_name, order):
         return SyncOutcome(instance_name, entity_id, "unchanged")
-    key = runtime.keys.order_lock(instance_name, entity_id)
-    what = f"order {entity_id} of {instance_name}"
-    with hold_lock(runtime.redis, key, wait_seconds=lock_wait_seconds, what=what) as lock:
+    with order_lock(
+        runtime.redis, runtime.keys, instance_name, entity_id, wait_seconds=lock_wait_seconds
+    ) as lock:
         # A version as recent was synced while this payload waited (queue, retry, dead letter, the lock):
         # read the order again rather than write older data over newer. Only an order synced before can
         # be stale, so a new one costs one read of its marker here.
         synced = synced_version(runtime.redis, runtime.keys, instance_name, entity_id)
-        if synced is not None and is_superseded(runtime.redis, runtime.keys, instance_name, order):
+        if is_superseded(synced, order):
             order = magento.get_order(entity_id)
         if synced is not None and synced == version(order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
@@ -331,7 +332,9 @@ def sync_order_task(
             int(entity_id),
             order=order,
             lock_wait_seconds=_lock_wait(),
-            find_first=outbox_id is not None,  # Odoo asked for an order it holds
+            # Odoo asked for an order it holds, or the reconcile found it there at another status (most of
+            # its syncs): look it up rather than send a create Odoo refuses as a duplicate.
+            find_first=outbox_id is not None or source == RECONCILE_SOURCE,
         )
     except PermanentError as exc:
         if outbox_id is not None:

@@ -44,6 +44,7 @@ class InlineSync:
     runtime: Runtime
     instance: str
     source: str
+    find_first: bool = False  # the orders are likely in Odoo already (a reconcile): look before creating
     outcomes: list[SyncOutcome] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
 
@@ -54,7 +55,9 @@ class InlineSync:
     def sync(self, entity_id: int, order: Mapping[str, Any] | None = None) -> SyncOutcome | None:
         bind_context(instance=self.instance, order_id=entity_id)
         try:
-            outcome = sync_order(self.runtime, self.instance, entity_id, order=order)
+            outcome = sync_order(
+                self.runtime, self.instance, entity_id, order=order, find_first=self.find_first
+            )
         except (ConnectorError, MappingError) as exc:
             self._dead_letter(entity_id, exc)
             return None
@@ -133,7 +136,7 @@ def _read_window(
             f"{window.until:%Y-%m-%d %H:%M:%S} UTC",
             err=True,
         )
-        inline = InlineSync(runtime, instance_name, source)
+        inline = InlineSync(runtime, instance_name, source, find_first=source == RECONCILE_RUN)
         return read(runtime, window, inline), inline
     finally:
         runtime.close()

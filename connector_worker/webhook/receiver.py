@@ -205,8 +205,6 @@ def dedup_keys(
     if hint.updated_at is not None:
         found.append(keys.webhook_dedup(instance, hint.entity_id, hint.updated_at, hint.state, hint.status))
     if request_id is not None:
-        # redis_keys has no builder for Adobe request ids yet; "request" can never be a (numeric) entity id,
-        # so this sits beside the order keys without colliding: <prefix>dedup:webhook:<instance>:request:<id>.
         found.append(keys.webhook_request(instance, request_id))
     return found
 

@@ -57,17 +57,30 @@ def test_connector_reconcile_syncs_inline_what_odoo_lacks_and_reports_it(
     legacy = import_all(runtime, shop)
     instance_id = Resolver(runtime, runtime.instance(INSTANCE)).instance_id()
     imported = [e for e in shop.control.order_ids() if e != legacy]
-    held = runtime.odoo().find_orders(instance_id, imported, ("state",))
-    deleted = next(e for e in imported if held[str(e)]["state"] == "draft")
+    held = runtime.odoo().find_orders(instance_id, imported, ("state", "magento_status"))
+    # given an order deleted in Odoo, and one whose Magento status Odoo holds wrong (a sync that never ran)
+    pending = [
+        e for e in imported if (held[str(e)]["state"], held[str(e)]["magento_status"]) == ("draft", "pending")
+    ]
+    deleted, stale = pending[:2]
     odoo.call("sale.order", "unlink", [held[str(deleted)]["id"]])
+    odoo.call("sale.order", "write", [held[str(stale)]["id"]], {"magento_status": "holded"})
     env = _operator_env(runtime, odoo, tmp_path)
+    odoo.reset_calls()
     # when `connector reconcile --since` looks at the whole history
     result = CliRunner().invoke(cli, ["reconcile", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
-    # then it syncs the deleted order back, and counts the rest as in line (the dead letter left alone)
+    # then it syncs the deleted order back and the other in line, and counts the rest as in line (the dead
+    # letter left alone)
     assert result.exit_code == 0, result.output
     total = len(shop.control.order_ids())
     assert (
-        f"{total} orders read in 1 pages: 1 created, 0 updated, {total - 1} in line with Odoo, 0 failed"
+        f"{total} orders read in 1 pages: 1 created, 1 updated, {total - 2} in line with Odoo, 0 failed"
         in (result.output)
     )
-    assert runtime.odoo().find_orders(instance_id, [deleted], ("state",))
+    back = runtime.odoo().find_orders(instance_id, [deleted, stale], ("magento_status",))
+    assert (back[str(deleted)]["magento_status"], back[str(stale)]["magento_status"]) == (
+        "pending",
+        "pending",
+    )
+    # the order Odoo held was looked up, not sent as a create Odoo refuses: one create in all
+    assert odoo.calls(model="sale.order", method="web_save") == 1

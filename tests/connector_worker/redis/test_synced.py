@@ -89,11 +89,12 @@ def test_a_payload_older_than_the_version_synced_is_superseded(
     keys = RedisKeys(key_prefix)
     newer = _order(updated_at=UPDATED + dt.timedelta(seconds=5), state="processing", status="processing")
     mark_synced(redis_client, keys, "shop", newer)
+    mark = synced_version(redis_client, keys, "shop", 42)
     # then an older payload, or one of the same second with other content, is superseded
-    assert is_superseded(redis_client, keys, "shop", _order())
-    assert is_superseded(redis_client, keys, "shop", {**newer, "state": "holded"})
-    # and neither the very version synced nor a later one is
-    assert not is_superseded(redis_client, keys, "shop", newer)
+    assert is_superseded(mark, _order())
+    assert is_superseded(mark, {**newer, "state": "holded"})
+    # and neither the very version synced nor a later one is, nor an order never synced
+    assert not is_superseded(mark, newer)
     later = _order(updated_at=UPDATED + dt.timedelta(seconds=9), state="complete")
-    assert not is_superseded(redis_client, keys, "shop", later)
-    assert not is_superseded(redis_client, keys, "shop", _order(entity_id=43))
+    assert not is_superseded(mark, later)
+    assert not is_superseded(synced_version(redis_client, keys, "shop", 43), _order(entity_id=43))
