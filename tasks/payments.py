@@ -14,11 +14,9 @@ from typing import Any
 
 from connector_worker.log import get_logger
 from connector_worker.odoo.gateway import OdooGateway
-from connector_worker.odoo.invoicing import PaymentJournal
+from connector_worker.odoo.invoicing import PAID_STATES, PaymentJournal
 
 log = get_logger(__name__)
-
-PAID_STATES = frozenset({"paid", "in_payment"})  # 18+: in_payment until the bank statement reconciles
 
 
 class PaymentOutcome(StrEnum):

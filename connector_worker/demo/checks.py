@@ -15,9 +15,10 @@ from typing import Any
 
 from config.settings import InstanceOptions
 from config.status_map import OdooTarget
+from connector_worker.odoo.invoicing import PAID_STATES
 from mappers.errors import MappingError
 from mappers.order import required_products
-from mappers.status import is_paid
+from mappers.status import QUOTATION_STATES, is_paid
 
 # Fields the check reads of each Odoo order.
 ORDER_FIELDS = (
@@ -31,9 +32,8 @@ ORDER_FIELDS = (
     "magento_status",
 )
 INVOICE_FIELDS = ("id", "move_type", "state", "payment_state")
-PAID_INVOICE_STATES = frozenset({"paid", "in_payment"})
 ODOO_STATES: dict[OdooTarget, frozenset[str]] = {
-    OdooTarget.QUOTATION: frozenset({"draft", "sent"}),
+    OdooTarget.QUOTATION: QUOTATION_STATES,
     OdooTarget.CONFIRMED: frozenset({"sale"}),
     OdooTarget.DELIVERED: frozenset({"sale"}),
     OdooTarget.CLOSED: frozenset({"sale"}),
@@ -161,7 +161,7 @@ def _has_paid_invoice(row: Mapping[str, Any], invoices: Mapping[int, Mapping[str
             invoice is not None
             and invoice.get("move_type") == "out_invoice"
             and invoice.get("state") == "posted"
-            and invoice.get("payment_state") in PAID_INVOICE_STATES
+            and invoice.get("payment_state") in PAID_STATES
         ):
             return True
     return False

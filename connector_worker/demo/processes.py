@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ class Service:
     name: str
     proc: subprocess.Popen[bytes]
     log_path: Path
-    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pid(self) -> int:
@@ -81,7 +80,6 @@ class Service:
             for line in self.log_text().splitlines():
                 found = _json_object(line)
                 if found is not None and key in found:
-                    self.details = found
                     return found
             if not self.alive():
                 break

@@ -48,10 +48,10 @@ class Watcher:
         criteria = SearchCriteria().order_by("entity_id").page_size(MAGENTO_PAGE_SIZE)
         return [order for page in self.magento.iter_order_pages(criteria) for order in page.items]
 
-    def odoo_orders(self, fields: Sequence[str] = ORDER_FIELDS) -> list[dict[str, Any]]:
+    def odoo_orders(self) -> list[dict[str, Any]]:
         """The instance's orders in Odoo."""
         domain = [("magento_instance_id.name", "=", self.instance.name)]
-        return self.gw.search_read("sale.order", domain, list(fields), order="id")
+        return self.gw.search_read("sale.order", domain, list(ORDER_FIELDS), order="id")
 
     def dead_letters(self) -> list[DeadLetterView]:
         store = DeadLetterStore(self.redis, self.keys)

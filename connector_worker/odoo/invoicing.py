@@ -13,6 +13,8 @@ from typing import Any
 from connector_worker.errors import ConfigurationError, PermanentError
 from connector_worker.odoo.rpc import OdooRpc
 
+# An invoice whose payment_state is one of these is paid (18+: in_payment until the bank statement reconciles).
+PAID_STATES = frozenset({"paid", "in_payment"})
 INVOICE_FIELDS = (
     "id",
     "name",
