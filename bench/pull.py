@@ -52,7 +52,7 @@ from connector_worker.demo.catalog import mirror_products
 from connector_worker.embedded_redis import redis_url_or_embedded
 from connector_worker.log import configure_logging
 from connector_worker.odoo.gateway import OdooGateway
-from connector_worker.redis_keys import QUEUE_PULL, QUEUE_WEBHOOK
+from connector_worker.redis_keys import QUEUE_PULL, QUEUE_WEBHOOK, drop_prefix
 
 DEFAULT_SCENARIOS = ("pull_cold", "pull_warm", "pull_warm_paid", "webhook_warm")
 PING_SECONDS = 0.5  # how long one readiness ping of the worker waits for its answer
@@ -252,9 +252,7 @@ def forget_keys(redis_url: str, prefix: str) -> None:
         return
     client = redis.Redis.from_url(redis_url)
     try:
-        batch = list(client.scan_iter(match=f"{prefix}*", count=10_000))
-        for start in range(0, len(batch), 1000):
-            client.delete(*batch[start : start + 1000])
+        drop_prefix(client, prefix)
     finally:
         client.close()
 

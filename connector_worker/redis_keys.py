@@ -15,6 +15,8 @@ from mappers.errors import MappingError
 from mappers.partner import normalize_email
 
 if TYPE_CHECKING:
+    import redis
+
     from config.settings import Settings
 
 DEFAULT_KEY_PREFIX = "connector:"
@@ -179,3 +181,20 @@ class RedisKeys:
     def pull_progress(self, instance: str) -> str:
         """Hash of the running or last pull of ``instance`` (started, pages, orders) for operators."""
         return f"{self.prefix}pull:{instance}"
+
+
+def drop_prefix(client: redis.Redis, prefix: str, batch: int = 500) -> int:
+    """Unlink every key under ``prefix`` (a finished demo or benchmark run on a Redis it did not start), a
+    batch at a time so neither side holds the whole key list; how many there were."""
+    if not prefix:
+        raise ValueError("refusing to drop every key of the database: the prefix is empty")
+    dropped = 0
+    pending: list[bytes] = []
+    for key in client.scan_iter(match=f"{prefix}*", count=batch):
+        pending.append(key)
+        if len(pending) >= batch:
+            dropped += int(client.unlink(*pending))
+            pending = []
+    if pending:
+        dropped += int(client.unlink(*pending))
+    return dropped

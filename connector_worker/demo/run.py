@@ -32,7 +32,7 @@ from connector_worker.demo.stack import Stack, StackOptions
 from connector_worker.errors import ConnectorError
 from connector_worker.magento.client import MagentoClient
 from connector_worker.odoo.gateway import OdooGateway
-from connector_worker.redis_keys import RedisKeys
+from connector_worker.redis_keys import RedisKeys, drop_prefix
 
 REDIS_TIMEOUT_SECONDS = 5.0
 KEY_CLEANUP_BATCH = 500
@@ -222,14 +222,7 @@ def _drop_keys(url: str, prefix: str) -> None:
     """Remove the run's keys from a Redis the demo did not start (best effort)."""
     client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS)
     try:
-        batch = []
-        for key in client.scan_iter(match=f"{prefix}*", count=KEY_CLEANUP_BATCH):
-            batch.append(key)
-            if len(batch) >= KEY_CLEANUP_BATCH:
-                client.unlink(*batch)
-                batch = []
-        if batch:
-            client.unlink(*batch)
+        drop_prefix(client, prefix, KEY_CLEANUP_BATCH)
     except redis.RedisError:
         pass
     finally:

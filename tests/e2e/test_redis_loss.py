@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from connector_worker.redis_keys import drop_prefix
 from tests.e2e.shop_actions import payments_of
 from tests.e2e.stack import ShopSpec, Stack, start_stack
 from tests.support.celery_worker import wait_until
@@ -39,10 +40,7 @@ def _lose_data(stack: Stack) -> int:
     A real restart also drops every connection. They stay open here: connections are shared with whatever
     else uses the test's Redis, and open ones are the harder case (no client re-declares its queues).
     """
-    keys = list(stack.client.scan_iter(match=f"{stack.keys.prefix}*", count=1000))
-    if keys:
-        stack.client.delete(*keys)
-    return len(keys)
+    return drop_prefix(stack.client, stack.keys.prefix)
 
 
 def test_after_redis_is_lost_beat_pulls_again_and_odoo_keeps_one_order_per_magento_order(

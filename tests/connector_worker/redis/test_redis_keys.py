@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+import redis
+
 from config.settings import Settings
 from connector_worker import redis_keys
-from connector_worker.redis_keys import RedisKeys
+from connector_worker.redis_keys import RedisKeys, drop_prefix
 
 
 def _every_key(keys: RedisKeys) -> list[str]:
@@ -86,3 +89,18 @@ def test_webhook_dedup_key_tells_same_second_changes_apart() -> None:
     )
     # and no value can pose as another part of the key
     assert keys.webhook_dedup("shop", 7, at, "new:status=x") != keys.webhook_dedup("shop", 7, at, "new", "x")
+
+
+def test_drop_prefix_unlinks_the_runs_keys_in_batches_and_nothing_else(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    neighbour = f"{key_prefix[:-1]}x:kept"  # shares the start of the prefix, not the prefix
+    redis_client.set(neighbour, "1")
+    for index in range(1203):
+        redis_client.set(f"{key_prefix}k:{index}", index)
+    assert drop_prefix(redis_client, key_prefix, batch=500) == 1203
+    assert list(redis_client.scan_iter(match=f"{key_prefix}*")) == []
+    assert redis_client.get(neighbour) == b"1"
+    redis_client.delete(neighbour)
+    with pytest.raises(ValueError, match="prefix is empty"):
+        drop_prefix(redis_client, "")
