@@ -34,7 +34,7 @@ class OdooSandbox:
         self.db = Database(version, credentials)
         self.counter = CallCounter()
         self.faults = Faults()
-        self.dispatcher = Dispatcher(self.db, self.counter, self.faults)
+        self.dispatcher = Dispatcher(self.db, self.faults)
         # Set by the server runner: close or reopen the listening socket for "refuse" down periods.
         self.on_down: Callable[[float], None] | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector_worker.sandbox.odoo import money
+from connector_worker.sandbox.odoo.base_models import company_currency
 from connector_worker.sandbox.odoo.behaviour import Record, behaviour, rpc_method
 from connector_worker.sandbox.odoo.exceptions import UserError
 from connector_worker.sandbox.odoo.magento_module import enqueue_trigger
@@ -36,8 +37,7 @@ def move_lines(env: Env, move: Record) -> list[Record]:
 
 def move_rounding(env: Env, move: Record) -> float:
     """The rounding of the move's currency (the company's when none is set)."""
-    currency = move.get("currency_id") or env.get("res.company", 1, "currency_id")
-    return float(env.get("res.currency", currency, "rounding") or money.CENT)
+    return money.currency_rounding(env, move.get("currency_id") or company_currency(env))
 
 
 def move_totals(env: Env, move: Record) -> money.Totals:
@@ -89,7 +89,7 @@ def _register() -> None:
         date=lambda env, vals: env.today(),
         auto_post=lambda env, vals: "no",
         company_id=lambda env, vals: 1,
-        currency_id=lambda env, vals: env.get("res.company", 1, "currency_id"),
+        currency_id=lambda env, vals: company_currency(env),
     )
     move.computed.update(
         amount_untaxed=lambda env, rec: move_totals(env, rec).untaxed,

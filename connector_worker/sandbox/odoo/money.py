@@ -63,16 +63,19 @@ def tax_spec(env: Env, tax_id: int) -> TaxSpec:
     )
 
 
+def currency_rounding(env: Env, currency_id: int) -> float:
+    """The smallest amount of the currency (``res.currency.rounding``)."""
+    return float(env.get("res.currency", currency_id, "rounding") or CENT)
+
+
 def totals(env: Env, lines: list[LineInput], rounding: float = CENT) -> Totals:
     """A sale order's or invoice's amounts in a currency of ``rounding``."""
     method, version = rounding_method(env), env.version
-    specs: dict[int, TaxSpec] = {}
+    # Each tax read once per call (setdefault would read it for every line anyway).
+    specs = {tax_id: tax_spec(env, tax_id) for tax_id in {t for line in lines for t in line.tax_ids}}
     priced = [
         PricedLine(
-            line.price_unit,
-            line.quantity,
-            line.discount,
-            tuple(specs.setdefault(tax_id, tax_spec(env, tax_id)) for tax_id in line.tax_ids),
+            line.price_unit, line.quantity, line.discount, tuple(specs[tax_id] for tax_id in line.tax_ids)
         )
         for line in lines
     ]

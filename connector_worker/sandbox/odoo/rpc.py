@@ -20,7 +20,7 @@ from connector_worker.sandbox.odoo.exceptions import (
     SerializationFailure,
     UserError,
 )
-from connector_worker.sandbox.odoo.faults import CallCounter, Faults
+from connector_worker.sandbox.odoo.faults import Faults
 from connector_worker.sandbox.odoo.orm import Env
 from connector_worker.sandbox.odoo.rpc_methods import CreatedIds
 from connector_worker.sandbox.odoo.schema import version_info
@@ -46,9 +46,8 @@ class CallInfo:
 class Dispatcher:
     """Runs calls against one database and applies injected faults (the app counts them on arrival)."""
 
-    def __init__(self, db: Database, counter: CallCounter, faults: Faults) -> None:
+    def __init__(self, db: Database, faults: Faults) -> None:
         self.db = db
-        self.counter = counter
         self.faults = faults
 
     # -- classification -----------------------------------------------------------------------------

@@ -158,8 +158,7 @@ def _line_amount(index: int) -> Any:
 
 
 def _currency_rounding(env: Env, order: Record) -> float:
-    currency = order_currency(env, order)
-    return float(env.get("res.currency", currency, "rounding") or 0.01)
+    return money.currency_rounding(env, order_currency(env, order))
 
 
 def order_currency(env: Env, order: Record) -> int:
