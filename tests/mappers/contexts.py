@@ -8,7 +8,7 @@ from typing import Any
 
 from config.settings import InstanceOptions
 from mappers import OrderContext, required_currency, required_products, required_taxes
-from mappers.money import ROUND_GLOBALLY, TaxedLine, odoo_totals
+from mappers.money import ROUND_GLOBALLY, OdooTotals, TaxedLine, odoo_totals
 
 SYNCED_AT = datetime(2024, 5, 1, 10, 5, 30, tzinfo=UTC)
 SHIPPING_PRODUCT, DISCOUNT_PRODUCT, ADJUSTMENT_PRODUCT = 901, 902, 903
@@ -45,7 +45,12 @@ def resolved_context(
 
 
 def odoo_total_of(values: dict[str, Any], ctx: OrderContext) -> Decimal:
-    """What Odoo computes from the create values alone (floats read back as Odoo stores them)."""
+    """What Odoo computes as the total from the create values alone (floats read back as Odoo stores them)."""
+    return odoo_totals_of(values, ctx).total
+
+
+def odoo_totals_of(values: dict[str, Any], ctx: OrderContext) -> OdooTotals:
+    """Untaxed, tax and total as Odoo computes them from the create values alone."""
     keys_by_id = {tax_id: key for key, tax_id in ctx.taxes.items()}
     lines = [
         TaxedLine(
@@ -56,4 +61,4 @@ def odoo_total_of(values: dict[str, Any], ctx: OrderContext) -> Decimal:
         )
         for _, _, line in values["order_line"]
     ]
-    return odoo_totals(lines, ctx.rounding_method, version=ctx.odoo_version).total
+    return odoo_totals(lines, ctx.rounding_method, version=ctx.odoo_version)

@@ -11,17 +11,24 @@ def line_taxes(version: int) -> str:
     return "tax_ids" if version >= 19 else "tax_id"
 
 
-def make_tax(conn: Any, version: int, amount: float, included: bool = False) -> int:
-    """A sale tax created over RPC with just the fields §7.13 names."""
+def tax_values(
+    version: int, amount: float, included: bool = False, name: str | None = None
+) -> dict[str, Any]:
+    """A sale tax's create values with just the fields §7.13 names (price inclusion per version)."""
     vals: dict[str, Any] = {
-        "name": f"Tax {amount}{' incl' if included else ''}",
+        "name": name or f"Tax {amount}{' incl' if included else ''}",
         "amount": amount,
         "amount_type": "percent",
         "type_tax_use": "sale",
     }
     if included:
         vals.update({"price_include": True} if version == 17 else {"price_include_override": "tax_included"})
-    tax_id: int = conn.get_model("account.tax").create(vals)
+    return vals
+
+
+def make_tax(conn: Any, version: int, amount: float, included: bool = False) -> int:
+    """A sale tax created over RPC."""
+    tax_id: int = conn.get_model("account.tax").create(tax_values(version, amount, included))
     return tax_id
 
 
