@@ -228,13 +228,15 @@ class Progress:
     entity_ids: Sequence[int]
     dead_letters_before: int
 
+    def __post_init__(self) -> None:
+        self._markers = [self.keys.order_synced(self.instance, entity_id) for entity_id in self.entity_ids]
+
     def synced(self) -> int:
-        """How many of the orders have a synced marker: an EXISTS of their keys, not a SCAN of the whole
-        keyspace every poll, which loaded the Redis being measured and was counted in its CPU."""
-        markers = [self.keys.order_synced(self.instance, entity_id) for entity_id in self.entity_ids]
+        """How many of the orders have a synced marker: an EXISTS of their keys (built once), not a SCAN
+        of the whole keyspace every poll."""
         return sum(
-            int(self.client.exists(*markers[start : start + EXISTS_BATCH]))
-            for start in range(0, len(markers), EXISTS_BATCH)
+            int(self.client.exists(*self._markers[start : start + EXISTS_BATCH]))
+            for start in range(0, len(self._markers), EXISTS_BATCH)
         )
 
     def dead_letters(self) -> int:
