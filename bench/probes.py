@@ -15,47 +15,36 @@ from typing import Any
 
 import httpx
 
+from connector_worker.demo.magento_control import MagentoControl as DemoMagentoControl
+
 CONTROL_TIMEOUT_SECONDS = 30.0  # a control call may read 2,000 records or request logs
 _PROC = Path("/proc")
 _CLEAR_PEAK_RSS = "5"  # /proc/<pid>/clear_refs: reset the peak RSS (VmHWM) to the current RSS
 
 
-class MagentoControl:
-    """The Magento sandbox's ``/_sandbox`` surface."""
+class MagentoControl(DemoMagentoControl):
+    """The Magento sandbox's ``/_sandbox`` surface: the demo's client, plus what the benchmark steers."""
 
     def __init__(self, base_url: str) -> None:
-        self._http = httpx.Client(base_url=f"{base_url}/_sandbox", timeout=CONTROL_TIMEOUT_SECONDS)
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        response = self._http.request(method, path, json=body)
-        response.raise_for_status()
-        return response.json()
+        super().__init__(base_url, timeout=CONTROL_TIMEOUT_SECONDS)
 
     def set_latency(self, ms: float) -> None:
         """Delay every Magento REST request by ``ms`` (asyncio sleep: other requests proceed meanwhile)."""
-        self._call("PUT", "/faults", {"latency_ms": int(ms)})
+        self._call("PUT", "faults", {"latency_ms": int(ms)})
 
     def reset_requests(self) -> None:
-        self._call("POST", "/requests/reset")
+        self._call("POST", "requests/reset")
 
     def request_counts(self) -> Counter[str]:
         """REST requests served since the last reset, by ``METHOD route``."""
-        return Counter(f"{r['method']} {r['route']}" for r in self._call("GET", "/requests"))
-
-    def catalog(self) -> list[dict[str, Any]]:
-        """The products a shop mirrors into Odoo before its first sync (``sku``, ``name``, ``price``…)."""
-        rows: list[dict[str, Any]] = self._call("GET", "/catalog")
-        return rows
+        return Counter(f"{r['method']} {r['route']}" for r in self._call("GET", "requests"))
 
     def touch(self, entity_id: int) -> None:
         """Save the order unchanged (an admin save): ``updated_at`` moves and a webhook fires."""
-        self._call("POST", f"/orders/{entity_id}/touch")
+        self.order_action(entity_id, "touch")
 
     def failed_webhooks(self) -> int:
-        return sum(1 for d in self._call("GET", "/webhooks") if d.get("error"))
-
-    def close(self) -> None:
-        self._http.close()
+        return sum(1 for delivery in self.webhook_deliveries() if delivery.get("error"))
 
 
 class OdooControl:

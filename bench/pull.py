@@ -159,8 +159,8 @@ def start(args: argparse.Namespace, redis_url: str, stack: Stack) -> tuple[Setti
     }
     settings = load_settings(env)
     configure_logging("console", "WARNING", settings.secret_values())  # the driver's own clients stay quiet
-    with OdooGateway.connect(settings.odoo) as gw:
-        created = mirror_products(gw, MagentoControl(shop["base_url"]).catalog())
+    with OdooGateway.connect(settings.odoo) as gw, MagentoControl(shop["base_url"]) as control:
+        created = mirror_products(gw, control.catalog())
     per_worker = args.concurrency // args.workers
     log(
         f"mirrored {created} products into Odoo; starting {args.workers} worker process(es) "
