@@ -3,14 +3,15 @@
 A customer is matched by normalized e-mail among contacts without a parent, so a returning guest reuses
 the contact of the same e-mail instead of getting one per order; new ones are created with their invoice
 and delivery addresses, under short locks on their e-mails so two workers never create one twice. A known
-one gets a new child address only when an order's address differs from those it has, and its Magento
+one gets a new child address only when an order's address differs from those it has (under a short lock on
+the customer, so two workers never add the same address twice), and its Magento
 customer id once an order shows one (a guest who registered later). Contacts and addresses are cached in
 Redis (``ID_CACHE_TTL_SECONDS``) so every worker benefits from the first lookup.
 
 Everything is batched per call, so a page of a hundred orders costs a handful of RPCs, not one or two per
 order: one search for the e-mails the cache does not know (under their locks), one create for the new
 customers with their addresses (plus one read of the addresses made), one search for the addresses the
-cache does not know and one create for the new ones.
+cache does not know and one create for the new ones (under their customers' locks).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import redis
 from redis.client import Pipeline
 
 from config.settings import InstanceConfig
+from connector_worker.errors import LockBusyError
 from connector_worker.locks import hold_free_locks
 from connector_worker.log import get_logger
 from connector_worker.odoo.gateway import OdooGateway
@@ -194,7 +196,8 @@ class Customers:
     # -- addresses --------------------------------------------------------------------------------------------
 
     def _resolve_addresses(self, batch: _Batch) -> None:
-        """The invoice and delivery address of every order whose customer was not just created for it."""
+        """The invoice and delivery address of every order whose customer was not just created for it; the
+        orders of a customer whose addresses another worker is creating right now get its ``LockBusyError``."""
         needs: dict[AddressKey, Mapping[str, Any]] = {}
         for entity_id, value in batch.values.items():
             if entity_id in batch.result:
@@ -203,27 +206,57 @@ class Customers:
             for kind, vals in (("invoice", value.invoice), ("delivery", value.delivery)):
                 if vals:
                     needs.setdefault((partner_id, kind, _digest(vals)), vals)
-        found = self.addresses(needs)
-        for entity_id, value in batch.values.items():
+        found, busy = self.addresses(needs)
+        for entity_id, value in list(batch.values.items()):
             if entity_id in batch.result:
                 continue
             partner_id = batch.known[value.email].id
+            if partner_id in busy:
+                batch.errors[entity_id] = busy[partner_id]
+                del batch.values[entity_id]
+                continue
             invoice = found[(partner_id, "invoice", _digest(value.invoice))]
             delivery = found[(partner_id, "delivery", _digest(value.delivery))] if value.delivery else invoice
             batch.result[entity_id] = (partner_id, invoice, delivery)
 
-    def addresses(self, needs: Mapping[AddressKey, Mapping[str, Any]]) -> dict[AddressKey, int]:
+    def addresses(
+        self, needs: Mapping[AddressKey, Mapping[str, Any]]
+    ) -> tuple[dict[AddressKey, int], dict[int, LockBusyError]]:
         """The child address of each (customer, kind) equal to the values, created when the customer has
-        none: one cache read, then one search and one create for what the cache did not know."""
+        none; and the customers whose addresses stayed locked by another worker (their ``LockBusyError``).
+
+        One cache read; what it did not know is searched and created under per-customer locks (the cache is
+        read again under them), so two workers bringing the same new address never both create it. Then one
+        search and one create for the lot.
+        """
         if not needs:
-            return {}
-        wanted = list(needs)
-        rkeys, name = self.runtime.keys, self.instance.name
-        cached = self.runtime.redis.mget([rkeys.address(name, *key) for key in wanted])
-        found = {key: int(raw) for key, raw in zip(wanted, cached, strict=True) if raw is not None}
-        missing = [key for key in wanted if key not in found]
+            return {}, {}
+        found = self._cached_addresses(list(needs))
+        missing = [key for key in needs if key not in found]
         if not missing:
-            return found
+            return found, {}
+        # Contacts are shared by every instance (matched by e-mail), so the lock is per contact only.
+        by_lock = {self.runtime.keys.lock(f"address:{key[0]}"): key[0] for key in missing}
+        with hold_free_locks(self.runtime.redis, list(by_lock), self.lock_wait_seconds) as locks:
+            held = {by_lock[key] for key in locks.held}
+            missing = [key for key in missing if key[0] in held]
+            found.update(self._cached_addresses(missing))  # made by the worker that held the lock before
+            self._find_or_create_addresses([key for key in missing if key not in found], needs, found)
+        busy = {
+            by_lock[key]: locks.busy_error(key, "a new address of this order's customer")
+            for key in locks.busy
+        }
+        return found, busy
+
+    def _find_or_create_addresses(
+        self,
+        missing: Sequence[AddressKey],
+        needs: Mapping[AddressKey, Mapping[str, Any]],
+        found: dict[AddressKey, int],
+    ) -> None:
+        """Search the customers' child addresses for ``missing``, create those Odoo lacks, cache them all."""
+        if not missing:
+            return
         compared = sorted({k for key in missing for k in needs[key] if k not in {"type", "parent_id"}})
         rows = self.gw.search_read(
             "res.partner",
@@ -245,13 +278,20 @@ class Customers:
             "res.partner", [{**needs[key], "type": key[1], "parent_id": key[0]} for key in to_create]
         )
         found.update(zip(to_create, created, strict=True))
+        rkeys, name = self.runtime.keys, self.instance.name
         with self.runtime.redis.pipeline(transaction=False) as pipe:
             for key in missing:
                 pipe.set(rkeys.address(name, *key), found[key], ex=ID_CACHE_TTL_SECONDS)
             pipe.execute()
-        return found
 
     # -- the Redis cache ----------------------------------------------------------------------------------------
+
+    def _cached_addresses(self, keys: Sequence[AddressKey]) -> dict[AddressKey, int]:
+        if not keys:
+            return {}
+        rkeys, name = self.runtime.keys, self.instance.name
+        cached = self.runtime.redis.mget([rkeys.address(name, *key) for key in keys])
+        return {key: int(raw) for key, raw in zip(keys, cached, strict=True) if raw is not None}
 
     def _cached_partners(self, emails: Sequence[str]) -> dict[str, KnownCustomer]:
         if not emails:

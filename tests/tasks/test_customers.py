@@ -4,11 +4,16 @@ e-mail, and an e-mail another worker is creating left for later without holding 
 from __future__ import annotations
 
 import copy
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import redis
 
 from connector_worker.errors import LockBusyError
 from connector_worker.locks import RedisLock
+from connector_worker.redis_keys import RedisKeys
 from connector_worker.runtime import Runtime
 from mappers.partner import normalize_email
 from tasks.resolve import Resolver, UnknownSkuError
@@ -127,3 +132,57 @@ def test_a_customer_another_worker_is_creating_is_left_for_later_and_the_rest_re
     others = {int(o["entity_id"]) for o in orders} - busy_orders
     assert others <= set(found.partners) | {e for e in found.errors if e not in busy_orders}
     assert set(found.partners) & busy_orders == set()
+
+
+def test_two_workers_bringing_the_same_new_address_create_it_once(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle, redis_url: str, key_prefix: str
+) -> None:
+    # given a known customer whose next order goes to a new billing street, seen by two workers at once,
+    # with Odoo slow to create it (so both would search before either has created it)
+    [order] = shop_orders(shop)[:1]
+    workers = [runtime, Runtime(runtime.settings, redis.Redis.from_url(redis_url), RedisKeys(key_prefix))]
+    for worker in workers:
+        [(partner, _, _)] = Resolver(worker, worker.instance(INSTANCE)).prefetch([order]).partners.values()
+    order["billing_address"]["street"] = ["9 Race Street"]
+    odoo.add_latency(300, model="res.partner", method="create")
+    start = threading.Barrier(len(workers))
+
+    def resolve(worker: Runtime) -> Any:
+        start.wait()
+        return Resolver(worker, worker.instance(INSTANCE)).prefetch([order])
+
+    try:
+        with ThreadPoolExecutor(len(workers)) as pool:
+            found = list(pool.map(resolve, workers))
+    finally:
+        odoo.clear_faults()
+        workers[1].close()
+    # then both orders hold the same address, and the customer has it once
+    assert [f.errors for f in found] == [{}, {}]
+    assert found[0].partners == found[1].partners
+    rows = odoo.read("res.partner", [("parent_id", "=", partner), ("street", "=", "9 Race Street")], ["type"])
+    assert [row["type"] for row in rows] == ["invoice"]
+
+
+def test_a_customer_whose_addresses_another_worker_is_creating_is_left_for_later(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a known customer with a new billing street, and another worker creating that customer's addresses
+    [order] = shop_orders(shop)[:1]
+    [(partner, _, _)] = Resolver(runtime, runtime.instance(INSTANCE)).prefetch([order]).partners.values()
+    order["billing_address"]["street"] = ["10 Later Street"]
+    holder = RedisLock(runtime.redis, runtime.keys.lock(f"address:{partner}"))
+    assert holder.acquire()
+    try:
+        # when the order is resolved, waiting a moment for that lock
+        found = Resolver(runtime, runtime.instance(INSTANCE), lock_wait_seconds=0.3).prefetch([order])
+    finally:
+        holder.release()
+    # then the order comes back busy (a transient error) and no address was made for it
+    assert [type(error) for error in found.errors.values()] == [LockBusyError]
+    assert found.partners == {}
+    assert odoo.read("res.partner", [("street", "=", "10 Later Street")], ["id"]) == []
+    # and once the lock is free the order gets its address
+    again = Resolver(runtime, runtime.instance(INSTANCE)).prefetch([order])
+    [(_, invoice, _)] = again.partners.values()
+    assert odoo.read("res.partner", [("street", "=", "10 Later Street")], ["id"]) == [{"id": invoice}]
