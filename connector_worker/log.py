@@ -48,14 +48,20 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@/\s]+@"), rf"\1{REDACTED}@"),
 )
 
-_known_secrets: set[str] = set()
+# Every pattern above starts with one of these words: text without any (most of it) skips the patterns.
+_SECRET_HINT = re.compile(r"(?i)bearer|basic|oauth_|passw|secret|token|api_?key|signature|sha256=|://")
+
+# Known secret values, longest first (a secret containing another is replaced whole); rebuilt on register.
+_known_secrets: tuple[str, ...] = ()
 _known_lock = threading.Lock()
 
 
 def register_secrets(values: Iterable[str]) -> None:
     """Remember secret values so they are scrubbed from any text that reaches a log line."""
+    global _known_secrets  # noqa: PLW0603 - one process-wide registry, replaced whole so readers need no lock
     with _known_lock:
-        _known_secrets.update(value for value in values if value and len(value) >= 4)
+        known = set(_known_secrets) | {value for value in values if value and len(value) >= 4}
+        _known_secrets = tuple(sorted(known, key=len, reverse=True))
 
 
 def _is_secret_key(key: str) -> bool:
@@ -65,9 +71,11 @@ def _is_secret_key(key: str) -> bool:
 
 def scrub_text(text: str) -> str:
     """Text with every known secret value and secret-looking fragment replaced by ``[REDACTED]``."""
-    for secret in sorted(_known_secrets, key=len, reverse=True):
+    for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if _SECRET_HINT.search(text) is None:
+        return text
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text

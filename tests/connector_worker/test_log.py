@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 import structlog
 
-from connector_worker.log import bind_context, clear_context, configure_logging, get_logger, redact
+from connector_worker.log import (
+    _SECRET_HINT,
+    _SECRET_PATTERNS,
+    REDACTED,
+    bind_context,
+    clear_context,
+    configure_logging,
+    get_logger,
+    redact,
+    scrub_text,
+)
 
 
 @pytest.fixture
@@ -72,6 +82,29 @@ def test_exceptions_are_scrubbed_too(json_logs: Callable[[], list[dict[str, Any]
     text = json.dumps(json_logs())
     assert "opensesame" not in text
     assert "RuntimeError" in text
+
+
+# One text per secret pattern, in the patterns' order, with the secret each must remove.
+PATTERN_SAMPLES = (
+    ("Authorization: BASIC dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+    ('OAuth OAUTH_TOKEN="tk-991"', "tk-991"),
+    ("retry with ApiKey=k-778&page=2", "k-778"),
+    ('{"Secret" : "mqtt-555"}', "mqtt-555"),
+    ("X-Signature: SHA256=" + "cd" * 16, "cd" * 16),
+    ("amqps://bob:b0bpass@mq.internal/vhost", "b0bpass"),
+)
+
+
+def test_every_secret_pattern_is_caught_by_the_quick_precheck() -> None:
+    # given one sample per pattern (a pattern added without a sample fails here)
+    assert len(PATTERN_SAMPLES) == len(_SECRET_PATTERNS)
+    for (pattern, _), (text, secret) in zip(_SECRET_PATTERNS, PATTERN_SAMPLES, strict=True):
+        # then the pattern matches its sample, the precheck lets the sample through to the patterns,
+        # and the secret is gone from the scrubbed text
+        assert pattern.search(text), pattern.pattern
+        assert _SECRET_HINT.search(text), text
+        scrubbed = scrub_text(text)
+        assert secret not in scrubbed and REDACTED in scrubbed, scrubbed
 
 
 def test_redact_keeps_ordinary_data() -> None:
