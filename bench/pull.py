@@ -41,14 +41,17 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 import redis
 from celery import Celery
+from pydantic import SecretStr
 
 from bench.probes import MagentoControl, OdooControl, peak_rss_mb, process_tree
 from bench.report import driver_peak_rss_mb, render, summary
 from bench.scenarios import SCENARIOS, Bench, Latency, Result, Scenario, fetch_orders, log
-from bench.stack import Stack, base_env, free_port
-from config.settings import Settings, load_settings
+from bench.stack import Stack, base_env
+from config.render import instances_toml, odoo_environment
+from config.settings import BearerAuth, InstanceConfig, InstanceOptions, OdooSettings, Settings, load_settings
 from connector_worker.app import make_app
 from connector_worker.demo.catalog import mirror_products
+from connector_worker.demo.processes import reserve_port
 from connector_worker.embedded_redis import redis_url_or_embedded
 from connector_worker.log import configure_logging
 from connector_worker.odoo.gateway import OdooGateway
@@ -109,34 +112,39 @@ def first_orders(orders: list[dict[str, Any]], count: int) -> list[dict[str, Any
     return [order for order in orders if order["updated_at"] <= last]
 
 
-def instances_toml(base_url: str, token: str, webhook_secret: str, page_size: int) -> str:
+def instances(base_url: str, token: str, webhook_secret: str, page_size: int) -> list[InstanceConfig]:
     """One instance per scenario on the same shop (bearer token), each with its own auto-payment setting."""
-    blocks = [f"[defaults]\npage_size = {page_size}\n"]
-    for scenario in SCENARIOS.values():
-        blocks.append(
-            "\n".join(
-                [
-                    "[[instances]]",
-                    f'name = "{scenario.instance}"',
-                    f'base_url = "{base_url}"',
-                    f'webhook_secret = "{webhook_secret}"',
-                    "[instances.auth]",
-                    'type = "bearer"',
-                    f'token = "{token}"',
-                    "[instances.options]",
-                    f"auto_payment = {'true' if scenario.auto_payment else 'false'}",
-                    "",
-                ]
-            )
+    return [
+        InstanceConfig(
+            name=scenario.instance,
+            base_url=base_url,
+            auth=BearerAuth(type="bearer", token=SecretStr(token)),
+            webhook_secret=SecretStr(webhook_secret),
+            options=InstanceOptions(page_size=page_size, auto_payment=scenario.auto_payment),
         )
-    return "\n".join(blocks)
+        for scenario in SCENARIOS.values()
+    ]
 
 
 def start(args: argparse.Namespace, redis_url: str, stack: Stack) -> tuple[Settings, Celery]:
     """Start Odoo, Magento (seeded), the receiver and the worker; mirror the catalogue into Odoo."""
     token, api_key, hook_secret = secrets.token_hex(16), secrets.token_hex(20), secrets.token_hex(16)
     webhooks = any(s.path == "webhook" for s in args.scenario_list)
-    hook_port = free_port() if webhooks else 0
+    # The receiver's port is held (bound, not listening) until the receiver listens on it.
+    reservation = reserve_port() if webhooks else None
+    hook_port = int(reservation.getsockname()[1]) if reservation else 0
+    try:
+        return _start(args, redis_url, stack, (token, api_key, hook_secret), hook_port)
+    finally:
+        if reservation is not None:
+            reservation.close()
+
+
+def _start(
+    args: argparse.Namespace, redis_url: str, stack: Stack, credentials: tuple[str, str, str], hook_port: int
+) -> tuple[Settings, Celery]:
+    token, api_key, hook_secret = credentials
+    webhooks = bool(hook_port)
     hook_url = f"http://127.0.0.1:{hook_port}/webhooks/magento/hooks" if webhooks else None
     log(f"starting the sandboxes ({args.orders} Magento orders, seed {args.seed}) in {stack.workdir}")
     _, odoo = stack.odoo(api_key=api_key)
@@ -144,16 +152,16 @@ def start(args: argparse.Namespace, redis_url: str, stack: Stack) -> tuple[Setti
         orders=args.orders, seed=args.seed, token=token, webhook_url=hook_url, webhook_secret=hook_secret
     )
     config = stack.workdir / "instances.toml"
-    config.write_text(instances_toml(shop["base_url"], token, hook_secret, args.page_size), encoding="utf-8")
+    shop_instances = instances(shop["base_url"], token, hook_secret, args.page_size)
+    config.write_text(instances_toml(shop_instances), encoding="utf-8")
+    odoo_settings = OdooSettings(
+        url=odoo["url"], db=odoo["db"], login=odoo["login"], api_key=SecretStr(api_key), protocol="json2"
+    )
     env = {
         "REDIS_URL": redis_url,
         "CONNECTOR_KEY_PREFIX": stack.prefix,
         "CONNECTOR_CONFIG": str(config),
-        "ODOO_URL": odoo["url"],
-        "ODOO_DB": odoo["db"],
-        "ODOO_LOGIN": odoo["login"],
-        "ODOO_API_KEY": api_key,
-        "ODOO_PROTOCOL": "json2",
+        **odoo_environment(odoo_settings),
         "LOG_FORMAT": "json",
         "LOG_LEVEL": args.log_level,
     }

@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +137,38 @@ def spawn(
             process_group=0,
         )
     return Service(name, proc, log_path)
+
+
+def wait_until(service: Service, probe: Callable[[], Any], what: str, timeout: float) -> Any:
+    """``probe()``'s first truthy answer, asked every poll while ``service`` lives; a :class:`ServiceError`
+    saying it did not ``what`` when ``timeout`` runs out first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        service.check_alive()
+        found = probe()
+        if found:
+            return found
+        time.sleep(POLL_SECONDS)
+    raise service.failure(f"did not {what} within {timeout:.0f} s")
+
+
+def connector_command(*args: str) -> list[str]:
+    """``connector ARGS`` with this interpreter's console script (or the same entry point via ``-c``)."""
+    script = shutil.which("connector", path=str(Path(sys.executable).parent))
+    if script:
+        return [script, *args]
+    return [sys.executable, "-c", "from connector_worker.cli.main import main; main()", *args]
+
+
+def reserve_port() -> socket.socket:
+    """A loopback port held by a bound, non-listening socket that lets a SO_REUSEADDR server bind it too.
+
+    Hold it until the server listens, so no process started meanwhile gets the port from the kernel.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def _json_object(line: str) -> dict[str, Any] | None:

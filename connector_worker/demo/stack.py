@@ -8,12 +8,8 @@ a ``CONNECTOR_KEY_PREFIX`` unique to the run, so a rerun never sees an earlier r
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
 import sys
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,15 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
+from config import render
 from config.celery import CeleryTuning
-from config.settings import OdooSettings, Settings, load_settings
+from config.settings import InstanceConfig, InstanceOptions, OAuthAuth, OdooSettings, Settings, load_settings
 from connector_worker.demo.broker import Broker
-from connector_worker.demo.processes import Service, ServiceError, spawn, stop_all
+from connector_worker.demo.processes import (
+    Service,
+    ServiceError,
+    connector_command,
+    reserve_port,
+    spawn,
+    stop_all,
+    wait_until,
+)
 
 START_ATTEMPTS = 3
 READY_TIMEOUT_SECONDS = 60.0  # a cold start on a loaded 2-core box imports Celery, FastAPI, ... in each child
-POLL_SECONDS = 0.2
 HTTP_PROBE_TIMEOUT_SECONDS = 2.0
 # Celery timings for a demo that should finish in seconds: a busy order lock or a hiccup is retried within
 # a second or two (the delayed set is released every second), and beat wakes every second. The outbox relay
@@ -47,6 +52,8 @@ _FOREIGN_PREFIXES = ("CONNECTOR_", "ODOO_", "WEBHOOK_")
 _FOREIGN_NAMES = frozenset({"REDIS_URL", "LOG_FORMAT", "LOG_LEVEL"})
 
 Say = Callable[[str], None]
+# The sandbox's integration credentials, as it announces them.
+OAUTH_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
 
 @dataclass(frozen=True)
@@ -103,12 +110,12 @@ class Stack:
     def _start_once(self) -> Settings:
         # The receiver's port is reserved (bound, SO_REUSEADDR, not listening) until the receiver listens
         # on it, so no process started meanwhile can get it from the kernel.
-        reservation = _reserve_port()
+        reservation = reserve_port()
         try:
             webhook_port = int(reservation.getsockname()[1])
             self.webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/magento/{self.options.instance}"
             self._start_shop_and_odoo()
-            self._start_connector(webhook_port)
+            self._startconnector_command(webhook_port)
         finally:
             reservation.close()
         assert self.settings is not None
@@ -121,9 +128,11 @@ class Stack:
             if self.options.redis_url
             else self._spawn("redis", _module("connector_worker.demo.redis_server"))
         )
-        magento = self._spawn("magento", _connector("sandbox", "magento", *self._magento_args()))
+        magento = self._spawn("magento", connector_command("sandbox", "magento", *self._magento_args()))
         odoo = (
-            None if self.options.odoo else self._spawn("odoo", _connector("sandbox", "odoo", "--port", "0"))
+            None
+            if self.options.odoo
+            else self._spawn("odoo", connector_command("sandbox", "odoo", "--port", "0"))
         )
         self.redis_url = self.options.redis_url or self._announced(redis_service, "url")["url"]
         self.say(
@@ -154,14 +163,14 @@ class Stack:
         self.say(f"  odoo     Odoo {found['version']} sandbox on {found['url']} (database {found['db']})")
         return OdooSettings(url=found["url"], db=found["db"], login=found["login"], api_key=found["api_key"])
 
-    def _start_connector(self, webhook_port: int) -> None:
+    def _startconnector_command(self, webhook_port: int) -> None:
         worker_args = ["-c", str(self.options.worker_concurrency), "-n", "demo@%h"]
         worker_args += ["--without-mingle", "--without-gossip", "-l", "INFO"]
         webhook = self._spawn(
-            "webhook", _connector("webhook", "--host", "127.0.0.1", "--port", str(webhook_port))
+            "webhook", connector_command("webhook", "--host", "127.0.0.1", "--port", str(webhook_port))
         )
-        worker = self._spawn("worker", _connector("worker", *worker_args))
-        beat = self._spawn("beat", _connector("beat", "-l", "INFO"))
+        worker = self._spawn("worker", connector_command("worker", *worker_args))
+        beat = self._spawn("beat", connector_command("beat", "-l", "INFO"))
         self._wait(webhook, lambda: _http_ok(f"http://127.0.0.1:{webhook_port}/readyz"), "answer /readyz")
         self.say(f"  webhook  receiver on {self.webhook_url}")
         assert self.settings is not None
@@ -181,20 +190,8 @@ class Stack:
         path.chmod(0o600)
         env = child_environment(os.environ)
         env.update(DEMO_TUNING_ENV)
-        env.update(
-            REDIS_URL=self.redis_url,
-            CONNECTOR_KEY_PREFIX=self.key_prefix,
-            CONNECTOR_CONFIG=str(path),
-            ODOO_URL=odoo.url,
-            ODOO_PROTOCOL=odoo.protocol,
-            ODOO_TIMEOUT=str(odoo.timeout_seconds),
-        )
-        for name, value in (("ODOO_DB", odoo.db), ("ODOO_LOGIN", odoo.login)):
-            if value:
-                env[name] = value
-        for name, secret in (("ODOO_PASSWORD", odoo.password), ("ODOO_API_KEY", odoo.api_key)):
-            if secret is not None:
-                env[name] = secret.get_secret_value()
+        env.update(REDIS_URL=self.redis_url, CONNECTOR_KEY_PREFIX=self.key_prefix, CONNECTOR_CONFIG=str(path))
+        env.update(render.odoo_environment(odoo))
         self.env.update(env)
         return load_settings(self.env)
 
@@ -212,14 +209,7 @@ class Stack:
 
     @staticmethod
     def _wait(service: Service, probe: Callable[[], Any], what: str) -> Any:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            service.check_alive()
-            found = probe()
-            if found:
-                return found
-            time.sleep(POLL_SECONDS)
-        raise service.failure(f"did not {what} within {READY_TIMEOUT_SECONDS:.0f} s")
+        return wait_until(service, probe, what, READY_TIMEOUT_SECONDS)
 
     def check_alive(self) -> None:
         """Raise :class:`ServiceError` naming the first process that has died."""
@@ -240,22 +230,14 @@ class Stack:
 def instances_toml(options: StackOptions, magento: Mapping[str, Any], webhook_secret: str) -> str:
     """The instances file of the demo: one instance on the Magento sandbox, OAuth 1.0a, webhooks signed."""
     oauth = magento["oauth"]
-    lines = [
-        "[[instances]]",
-        f"name = {json.dumps(options.instance)}",
-        f"base_url = {json.dumps(magento['base_url'])}",
-        'store_code = "default"',
-        f"webhook_secret = {json.dumps(webhook_secret)}",
-        "[instances.auth]",
-        'type = "oauth"',
-        *(
-            f"{key} = {json.dumps(oauth[key])}"
-            for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
-        ),
-        "[instances.options]",
-        f"pull_interval_seconds = {options.pull_interval_seconds}",
-    ]
-    return "\n".join(lines) + "\n"
+    instance = InstanceConfig(
+        name=options.instance,
+        base_url=magento["base_url"],
+        auth=OAuthAuth.model_validate({"type": "oauth", **{key: oauth[key] for key in OAUTH_KEYS}}),
+        webhook_secret=SecretStr(webhook_secret),
+        options=InstanceOptions(pull_interval_seconds=options.pull_interval_seconds),
+    )
+    return render.instances_toml([instance])
 
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -269,24 +251,8 @@ def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _connector(*args: str) -> list[str]:
-    """``connector ARGS`` with this interpreter's console script (or the same entry point via ``-c``)."""
-    script = shutil.which("connector", path=str(Path(sys.executable).parent))
-    if script:
-        return [script, *args]
-    return [sys.executable, "-c", "from connector_worker.cli.main import main; main()", *args]
-
-
 def _module(name: str) -> list[str]:
     return [sys.executable, "-m", name]
-
-
-def _reserve_port() -> socket.socket:
-    """A loopback port held by a bound, non-listening socket that lets a SO_REUSEADDR server bind it too."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 def _http_ok(url: str) -> bool:

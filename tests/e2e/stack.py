@@ -22,6 +22,7 @@ import redis
 from celery import Celery
 
 from config.celery import CeleryTuning
+from config.render import instances_toml, odoo_environment
 from config.settings import InstanceConfig, Settings
 from connector_worker.app import make_app
 from connector_worker.dlq import DeadLetter, DeadLetterStore
@@ -30,7 +31,7 @@ from connector_worker.redis_keys import QUEUE_PULL, QUEUE_WEBHOOK, RedisKeys
 from connector_worker.runtime import Runtime
 from connector_worker.synced import synced_version, version
 from tests.e2e.processes import Receiver, free_port, start_receiver
-from tests.e2e.setup_files import instances_toml, mirror_catalogs, odoo_env, odoo_settings
+from tests.e2e.setup_files import mirror_catalogs, odoo_settings
 from tests.support.celery_worker import (
     TEST_TUNING,
     CeleryProcess,
@@ -274,11 +275,9 @@ def start_stack(
         odoo_config = odoo_settings(odoo)
         mirror_catalogs(odoo_config, [handles[spec.name] for spec in shops if spec.mirror_catalog])
         config_path = directory / "instances.toml"
-        config_path.write_text(
-            instances_toml(configs, {spec.name: spec.options for spec in shops}), encoding="utf-8"
-        )
+        config_path.write_text(instances_toml(configs.values()), encoding="utf-8")
         env = celery_env(
-            redis_url, prefix, tuning=tuning, config_path=config_path, extra=odoo_env(odoo_config)
+            redis_url, prefix, tuning=tuning, config_path=config_path, extra=odoo_environment(odoo_config)
         )
         settings = Settings(redis_url=redis_url, key_prefix=prefix, odoo=odoo_config, instances=configs)
         processes = [start_worker(env, name=f"w{n + 1}", concurrency=concurrency) for n in range(workers)]

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from config.render import instances_toml, odoo_environment
+from config.settings import InstanceOptions
 from connector_worker.cli.main import cli
 from connector_worker.runtime import Runtime
 from tasks.resolve import Resolver
-from tests.e2e.setup_files import instances_toml, odoo_env, odoo_settings
+from tests.e2e.setup_files import odoo_settings
 from tests.support.magento_sandbox import MagentoSandboxHandle
 from tests.support.odoo_sandbox import OdooSandboxHandle
 from tests.tasks.conftest import INSTANCE
@@ -22,14 +24,16 @@ def _operator_env(runtime: Runtime, odoo: OdooSandboxHandle, tmp_path: Path) -> 
     """The operator's files: the instance (no pull overlap, so a reconcile's window ends now and takes in the
     orders seeded a moment ago), Redis and Odoo."""
     config = tmp_path / "instances.toml"
-    config.write_text(
-        instances_toml({INSTANCE: runtime.instance(INSTANCE)}, {INSTANCE: {"pull_overlap_seconds": 0}})
+    instance = runtime.instance(INSTANCE)
+    options = InstanceOptions.model_validate(
+        {**instance.options.model_dump(exclude_unset=True), "pull_overlap_seconds": 0}
     )
+    config.write_text(instances_toml([instance.model_copy(update={"options": options})]))
     return {
         "CONNECTOR_CONFIG": str(config),
         "REDIS_URL": runtime.settings.redis_url,
         "CONNECTOR_KEY_PREFIX": runtime.settings.key_prefix,
-        **odoo_env(odoo_settings(odoo)),
+        **odoo_environment(odoo_settings(odoo)),
     }
 
 
