@@ -9,6 +9,9 @@ class OdooTarget(StrEnum):
     """What the connector does to the Odoo sale order for a Magento state."""
 
     QUOTATION = "quotation"  # draft, not confirmed
+    # Draft while unpaid; confirmed once Magento shows it paid (an offline payment invoiced in Magento leaves
+    # the order pending_payment: Magento's state resolver moves only new orders on to processing).
+    QUOTATION_UNTIL_PAID = "quotation_until_paid"
     CONFIRMED = "confirmed"  # action_confirm
     DELIVERED = "delivered"  # confirmed; Magento shipped everything
     CLOSED = "closed"  # confirmed and locked (refunded in Magento)
@@ -18,8 +21,8 @@ class OdooTarget(StrEnum):
 
 DEFAULT_STATUS_MAP: dict[str, OdooTarget] = {
     "new": OdooTarget.QUOTATION,
-    "pending_payment": OdooTarget.QUOTATION,
-    "payment_review": OdooTarget.QUOTATION,
+    "pending_payment": OdooTarget.QUOTATION_UNTIL_PAID,
+    "payment_review": OdooTarget.QUOTATION_UNTIL_PAID,
     "processing": OdooTarget.CONFIRMED,
     "complete": OdooTarget.DELIVERED,
     "closed": OdooTarget.CLOSED,

@@ -1,7 +1,9 @@
 """Magento order state → the actions that bring the Odoo sale order in line, and the paid/invoiced flags.
 
 The target for a Magento state (or a custom status) comes from ``InstanceOptions.target_for``: per-instance
-overrides first, then ``config.status_map.DEFAULT_STATUS_MAP``. The rules, in order:
+overrides first, then ``config.status_map.DEFAULT_STATUS_MAP``; ``quotation_until_paid`` (the default of
+``pending_payment`` and ``payment_review``: "not confirmed until paid") is read as confirmed once the order is
+paid, as a quotation before (:func:`order_target`). The rules, in order:
 
 1. **Unknown state** (no target) or **on hold**: no action. Hold only sets ``magento_on_hold``.
 2. **Never regress.** A confirmed Odoo order seen again as a quotation-state Magento order
@@ -57,11 +59,27 @@ class OdooOrderState:
     magento_state: str | None = None  # the Magento state written at the previous sync
 
 
-def sale_order_actions(
-    magento_state: str, magento_status: str | None, odoo: OdooOrderState, options: InstanceOptions
-) -> list[SaleAction]:
-    """The ordered actions that bring ``odoo`` in line with the Magento state (module docstring rules)."""
+def order_target(
+    magento_state: str, magento_status: str | None, options: InstanceOptions, *, paid: bool
+) -> OdooTarget | None:
+    """What the Odoo order should be for this Magento state and status, ``paid`` or not (None: unmapped)."""
     target = options.target_for(magento_state, magento_status)
+    if target is OdooTarget.QUOTATION_UNTIL_PAID:
+        return OdooTarget.CONFIRMED if paid else OdooTarget.QUOTATION
+    return target
+
+
+def sale_order_actions(
+    magento_state: str,
+    magento_status: str | None,
+    odoo: OdooOrderState,
+    options: InstanceOptions,
+    *,
+    paid: bool = False,
+) -> list[SaleAction]:
+    """The ordered actions that bring ``odoo`` in line with the Magento state (module docstring rules);
+    ``paid``: Magento shows the order paid (:func:`is_paid`)."""
+    target = order_target(magento_state, magento_status, options, paid=paid)
     if target is None or target is OdooTarget.ON_HOLD:
         return []
     if odoo.state == "cancel":

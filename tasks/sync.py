@@ -246,7 +246,10 @@ def _bring_in_line(
         delivery_status=record.get("delivery_status") or None,
         magento_state=record.get("magento_state") or None,
     )
-    actions = sale_order_actions(str(order.get("state") or ""), order.get("status"), before, options)
+    paid = is_paid(order)
+    actions = sale_order_actions(
+        str(order.get("state") or ""), order.get("status"), before, options, paid=paid
+    )
     order_id = int(record["id"])
     deferred = [action for action in actions if action is SaleAction.LOCK]
     for action in actions:
@@ -255,7 +258,7 @@ def _bring_in_line(
         _apply(gw, order_id, action)
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
-    if options.auto_payment and is_paid(order) and record["state"] == "sale":
+    if options.auto_payment and paid and record["state"] == "sale":
         journal = _bank_journal(runtime, options.payment_journal_code)
         memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
         try:

@@ -18,7 +18,7 @@ from config.status_map import OdooTarget
 from connector_worker.odoo.invoicing import PAID_STATES
 from mappers.errors import MappingError
 from mappers.order import required_products
-from mappers.status import QUOTATION_STATES, is_paid
+from mappers.status import QUOTATION_STATES, is_paid, order_target
 
 # Fields the check reads of each Odoo order.
 ORDER_FIELDS = (
@@ -130,7 +130,7 @@ def _check_order(
         problems.append(
             f"{label}: Magento is {state}/{status}, Odoo shows {row.get('magento_state')}/{row.get('magento_status')}"
         )
-    target = options.target_for(state, status)
+    target = order_target(state, status, options, paid=is_paid(order))
     wanted = ODOO_STATES.get(target) if target is not None else None
     if wanted is not None and row.get("state") not in wanted:
         problems.append(f"{label}: sale order is {row.get('state')}, expected {'/'.join(sorted(wanted))}")

@@ -90,6 +90,22 @@ def test_an_order_first_seen_in_each_magento_state_lands_as_the_status_map_says(
     assert len(payments_of(stack, record)) == (1 if paid else 0)
 
 
+def test_an_order_awaiting_payment_is_confirmed_and_paid_once_magento_invoices_it(stack: Stack) -> None:
+    shop = stack.shops[SHOP]
+    # given a bank-transfer order imported as a quotation while it awaits payment
+    entity_id = place(shop, "pending_payment", physical=True, priced=True)
+    first = _in_step(
+        stack, entity_id, state="draft", magento_state="pending_payment", magento_paid="not_paid"
+    )
+    # when the payment arrives and Magento invoices it (the order stays pending_payment there)
+    later(shop)
+    shop.control.invoice(entity_id)
+    # then the Odoo order is confirmed and paid, once
+    paid = _in_step(stack, entity_id, state="sale", magento_state="pending_payment", magento_paid="paid")
+    assert paid["id"] == first["id"]
+    assert len(payments_of(stack, paid)) == 1
+
+
 def test_an_order_follows_magento_from_quotation_to_paid_delivered_and_locked(stack: Stack) -> None:
     shop = stack.shops[SHOP]
     # given a new order imported as a quotation

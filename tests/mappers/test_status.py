@@ -88,6 +88,20 @@ def test_per_instance_overrides_win_status_over_state() -> None:
     assert sale_order_actions("closed", "closed", CONFIRMED, options) == [LOCK]
 
 
+@pytest.mark.parametrize("magento_state", ["pending_payment", "payment_review"])
+def test_an_order_awaiting_payment_is_a_quotation_until_magento_shows_it_paid(magento_state: str) -> None:
+    # unpaid: a quotation; paid (say an offline payment invoiced without leaving pending_payment): confirmed
+    assert sale_order_actions(magento_state, magento_state, QUOTATION, DEFAULTS, paid=False) == []
+    assert sale_order_actions(magento_state, magento_state, QUOTATION, DEFAULTS, paid=True) == [CONFIRM]
+    # and no further once confirmed, nor back to a quotation
+    assert sale_order_actions(magento_state, magento_state, CONFIRMED, DEFAULTS, paid=True) == []
+    # nor when confirming is left to people (auto_confirm off) or the shop maps the state to quotation
+    manual = InstanceOptions(auto_confirm=False)
+    assert sale_order_actions(magento_state, magento_state, QUOTATION, manual, paid=True) == []
+    never = InstanceOptions(status_map={magento_state: OdooTarget.QUOTATION})
+    assert sale_order_actions(magento_state, magento_state, QUOTATION, never, paid=True) == []
+
+
 def test_a_suspected_fraud_status_follows_its_state() -> None:
     assert sale_order_actions("payment_review", "fraud", QUOTATION, DEFAULTS) == []
     assert sale_order_actions("processing", "fraud", QUOTATION, DEFAULTS) == [CONFIRM]
