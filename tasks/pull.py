@@ -1,7 +1,7 @@
 """``orders.pull``: the periodic incremental pull of one instance (DESIGN.md, "Periodic pull").
 
 ``updated_at >= watermark − overlap`` and ``<= run start``, sorted by ``updated_at, entity_id``, read by
-keyset and stopped by ``total_count``. Each page: skip orders already synced at that ``updated_at``, resolve the rest's
+keyset on both and stopped by ``total_count``. Each page: skip orders already synced at that ``updated_at``, resolve the rest's
 customers and products in batches (one search per kind), hand every order to ``orders.sync`` *with its
 payload* (no second Magento request), then move the watermark to the page's largest ``updated_at`` —
 never past the run start, so an order updated during the run is read again next time.
@@ -18,11 +18,11 @@ from typing import Any
 from connector_worker.errors import TransientError
 from connector_worker.locks import hold_lock
 from connector_worker.log import get_logger
-from connector_worker.magento.search import SearchCriteria
+from connector_worker.magento.search import Filter, SearchCriteria
 from connector_worker.redis_keys import QUEUE_PULL
 from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import changed_orders
-from connector_worker.watermarks import advance_watermark, pull_window_start
+from connector_worker.watermarks import advance_watermark, pull_window_start, read_watermark
 from tasks.base import connector_task
 from tasks.resolve import Resolver
 
@@ -56,10 +56,12 @@ def changed_since_synced(
 
 @dataclass(frozen=True)
 class PullWindow:
-    """What one pull reads: ``start <= updated_at <= until``."""
+    """What one pull reads: ``start <= updated_at <= until``, less the orders at ``start`` whose ids are at
+    most ``after_id`` (a continuation resumes inside the second where its run stopped)."""
 
     start: dt.datetime
     until: dt.datetime
+    after_id: int | None = None
 
 
 @dataclass
@@ -71,15 +73,15 @@ class PullOutcome:
     dispatched: int = 0
     skipped: int = 0
     resume_from: dt.datetime | None = None  # set when the run handed the rest to a continuation
+    resume_after_id: int | None = None  # ... from the orders at ``resume_from`` after this id
 
 
 @dataclass
 class _Cursor:
-    """Keyset position: orders at ``at`` whose ids are in ``done`` were handled already."""
+    """Keyset position: every order before (``at``, ``after_id``) in (updated_at, entity_id) order is handled."""
 
     at: dt.datetime
-    done: set[int]
-    exact_page: int = 0  # > 0 while paging through one second that holds more than a page of orders
+    after_id: int | None = None  # None: the orders at ``at`` are all still to read
 
 
 def pull_orders(
@@ -96,31 +98,33 @@ def pull_orders(
     """Read ``window`` and ``dispatch`` every ``select``-ed order; hand over past ``budget_seconds``.
 
     ``run`` names the per-instance lock; only a pull (``run="pull"``) moves the watermark, so a reconcile
-    reads its own window beside the pulls without touching theirs.
+    reads its own window beside the pulls without touching theirs. A pull whose window starts after the
+    watermark (``connector pull --since`` a later date) leaves it alone too: moving it would step over
+    the orders between the two, which no run has read.
 
-    Pages are read by keyset (``updated_at >= cursor``), not by offset: an order updated during the run
-    leaves the window instead of shifting the later pages, which would skip an order for good. A second
-    holding more than a page of orders is paged by offset on ``updated_at = that second``. Every query
-    stops by ``total_count``; the watermark follows the cursor after each page.
+    Pages are read by keyset on (``updated_at``, ``entity_id``), always page 1 of "after the last order
+    handled": an order updated during the run leaves the window instead of shifting the later pages (which
+    would skip an order for good), and a second holding many pages of orders is read like any other,
+    also across a continuation. Every query stops by ``total_count``; the watermark follows the cursor
+    after each page.
     """
     instance = runtime.instance(instance_name)
     client = runtime.magento(instance_name)
     size = instance.options.page_size
     outcome = PullOutcome()
     started = time.monotonic()
-    cursor = _Cursor(window.start, set())
+    cursor = _Cursor(window.start, window.after_id)
     with hold_lock(runtime.redis, runtime.keys.lock(f"{run}:{instance_name}")):
+        moves_watermark = run == "pull" and _continues_watermark(runtime, instance_name, window)
         while True:
-            criteria = _criteria(cursor, window.until, size)
-            page = client.search_orders(criteria, max(cursor.exact_page, 1))
+            page = client.search_orders(_criteria(cursor, window.until, size))
             outcome.pages += 1
-            fresh = [order for order in page.items if int(order["entity_id"]) not in cursor.done]
-            chosen = select(runtime, instance_name, fresh)
-            outcome.seen += len(fresh)
-            outcome.skipped += len(fresh) - len(chosen)
+            chosen = select(runtime, instance_name, page.items)
+            outcome.seen += len(page.items)
+            outcome.skipped += len(page.items) - len(chosen)
             _handle_page(runtime, instance_name, chosen, dispatch, outcome)
             finished = _advance(cursor, page.items, page.is_last)
-            if run == "pull":
+            if moves_watermark:
                 advance_watermark(
                     runtime.redis, runtime.keys, instance_name, cursor.at, not_after=window.until
                 )
@@ -129,40 +133,45 @@ def pull_orders(
             if finished:
                 return outcome
             if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-                outcome.resume_from = cursor.at
+                outcome.resume_from, outcome.resume_after_id = cursor.at, cursor.after_id
                 return outcome
 
 
+def _continues_watermark(runtime: Runtime, instance_name: str, window: PullWindow) -> bool:
+    """Whether ``window`` starts at or before the watermark (or the beginning), so reading it leaves no gap
+    behind a watermark it moves."""
+    mark = read_watermark(runtime.redis, runtime.keys, instance_name)
+    if window.start <= (mark or FIRST_PULL_FROM):
+        return True
+    log.warning(
+        "watermark_kept",
+        reason="the window starts after the watermark: orders in between were not read",
+        window_start=window.start.isoformat(),
+        watermark=mark.isoformat() if mark else None,
+    )
+    return False
+
+
 def _criteria(cursor: _Cursor, until: dt.datetime, size: int) -> SearchCriteria:
+    """Orders after the cursor in (updated_at, entity_id) order, up to ``until``.
+
+    Magento ORs the filters of a group and ANDs the groups, so "after (T, id)" is written
+    ``(updated_at > T OR entity_id > id) AND updated_at >= T``.
+    """
     base = SearchCriteria()
-    if cursor.exact_page:
-        base = base.where("updated_at", "eq", cursor.at).order_by("entity_id", "ASC")
-    else:
-        base = base.updated_since(cursor.at).where("updated_at", "lteq", until)
-    return base.page_size(size)
+    if cursor.after_id is not None:
+        base = base.any_of(
+            Filter.of("updated_at", "gt", cursor.at), Filter.of("entity_id", "gt", cursor.after_id)
+        )
+    return base.updated_since(cursor.at).where("updated_at", "lteq", until).page_size(size)
 
 
 def _advance(cursor: _Cursor, items: Sequence[Mapping[str, Any]], is_last: bool) -> bool:
-    """Move the cursor past ``items``; True when the window is exhausted."""
-    if cursor.exact_page:
-        if is_last:  # that crowded second is done: go on strictly after it
-            cursor.at += dt.timedelta(seconds=1)
-            cursor.done = set()
-            cursor.exact_page = 0
-        else:
-            cursor.exact_page += 1
-        return False
-    if is_last:  # the window's last page is handled too: the watermark may follow it to its newest order
-        if items:
-            cursor.at = max(cursor.at, *(order["updated_at"] for order in items))
-        return True
-    newest = max(order["updated_at"] for order in items)
-    if newest == cursor.at:  # a whole page within one second: page through that second by offset
-        cursor.exact_page = 2  # page 1 of "= that second" is the page just handled
-        return False
-    cursor.at = newest
-    cursor.done = {int(order["entity_id"]) for order in items if order["updated_at"] == newest}
-    return False
+    """Move the cursor past ``items`` (sorted by updated_at, entity_id); True when the window is exhausted."""
+    if items:
+        last = items[-1]
+        cursor.at, cursor.after_id = max(cursor.at, last["updated_at"]), int(last["entity_id"])
+    return is_last
 
 
 def _handle_page(
@@ -267,13 +276,15 @@ def _without_parent_copy(item: Any) -> Any:
 
 
 @connector_task(PULL_TASK)
-def pull_orders_task(instance: str, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+def pull_orders_task(
+    instance: str, since: str | None = None, until: str | None = None, after_id: int | None = None
+) -> dict[str, Any]:
     """One pull run of ``instance``. Safe twice: a per-instance lock keeps runs apart, the watermark only
     moves forward, and every dispatched sync is idempotent (a re-read order is skipped or re-synced).
     A run that outlasts its budget queues a continuation from where it stopped.
     """
     runtime = get_runtime()
-    window = given_window(since, until) or default_window(
+    window = given_window(since, until, after_id) or default_window(
         runtime, instance, dt.datetime.fromisoformat(since) if since else None
     )
     outcome = pull_orders(
@@ -283,11 +294,11 @@ def pull_orders_task(instance: str, since: str | None = None, until: str | None 
     return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
 
 
-def given_window(since: str | None, until: str | None) -> PullWindow | None:
+def given_window(since: str | None, until: str | None, after_id: int | None = None) -> PullWindow | None:
     """The window a continuation (or a re-pull) names, or None when it names no end."""
     if since is None or until is None:
         return None
-    return PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until))
+    return PullWindow(dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(until), after_id)
 
 
 def finish_run(task: str, instance: str, window: PullWindow, outcome: PullOutcome) -> None:
@@ -301,6 +312,7 @@ def finish_run(task: str, instance: str, window: PullWindow, outcome: PullOutcom
                 "instance": instance,
                 "since": outcome.resume_from.isoformat(),
                 "until": window.until.isoformat(),
+                "after_id": outcome.resume_after_id,
             },
             queue=QUEUE_PULL,
         )
@@ -311,6 +323,7 @@ def finish_run(task: str, instance: str, window: PullWindow, outcome: PullOutcom
         dispatched=outcome.dispatched,
         skipped=outcome.skipped,
         resumes_from=outcome.resume_from.isoformat() if outcome.resume_from else None,
+        resumes_after_id=outcome.resume_after_id,
     )
 
 

@@ -101,11 +101,11 @@ def resync(runtime: Runtime, instance_name: str, send: Dispatch) -> Dispatch:
 
 @connector_task(RECONCILE_TASK)
 def reconcile_orders_task(
-    instance: str, since: str | None = None, until: str | None = None
+    instance: str, since: str | None = None, until: str | None = None, after_id: int | None = None
 ) -> dict[str, Any]:
     """One reconcile run of ``instance``; a run that outlasts its budget queues a continuation."""
     runtime = get_runtime()
-    window = given_window(since, until) or reconcile_window(runtime, instance)
+    window = given_window(since, until, after_id) or reconcile_window(runtime, instance)
     outcome = pull_orders(
         runtime,
         instance,

@@ -151,7 +151,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 @click.option(
     "--since",
     type=click.DateTime(formats=_SINCE_FORMATS),
-    help="Read orders updated since this UTC time instead of the watermark (a re-pull).",
+    help="Read orders updated since this UTC time instead of the watermark (a re-pull; a time after the watermark leaves it where it is).",
 )
 def pull(instance_name: str, since: dt.datetime | None) -> None:
     """Run one pull of INSTANCE in the foreground, syncing each changed order inline."""
