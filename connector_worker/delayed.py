@@ -10,13 +10,13 @@ between claim and send loses nothing (the member is put back after ``DELAYED_CLA
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis
+from kombu.utils import json as kombu_json
 
 from connector_worker.log import get_logger
 from connector_worker.redis_keys import DELAYED_CLAIM_STALE_SECONDS, DELAYED_RELEASE_BATCH, RedisKeys
@@ -53,11 +53,13 @@ class DelayedTask:
     headers: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """kombu's JSON, as the message was encoded: a pull's order payload holds Decimals and datetimes,
+        which come back as such in the retry (plain ``json`` refuses them)."""
+        return str(kombu_json.dumps(asdict(self), sort_keys=True, separators=(",", ":")))  # type: ignore[no-untyped-call]
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> DelayedTask:
-        data = json.loads(raw)
+        data = kombu_json.loads(raw)  # type: ignore[no-untyped-call]
         return cls(
             task=str(data["task"]),
             task_id=str(data["task_id"]),

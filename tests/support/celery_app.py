@@ -44,9 +44,15 @@ def record(
     retry_after: float | None = None,
     instance: str | None = None,
     entity_id: int | None = None,
+    order: dict[str, Any] | None = None,
 ) -> str:
-    """Runs ``behaviour``: ok, sleep, transient (fails ``fail_times`` times), permanent, poison, bug."""
-    runs = _record(run_key, "start", instance=instance, entity_id=entity_id)
+    """Runs ``behaviour``: ok, sleep, transient (fails ``fail_times`` times), permanent, poison, bug.
+
+    ``order`` stands for the payload a pull hands to ``orders.sync`` (Decimals, datetimes): each run records
+    the type of each of its values as it arrived.
+    """
+    types = {key: type(value).__name__ for key, value in (order or {}).items()}
+    runs = _record(run_key, "start", instance=instance, entity_id=entity_id, order_types=types)
     if behaviour == "sleep":
         time.sleep(seconds)
     elif behaviour == "transient" and runs <= fail_times:

@@ -6,12 +6,14 @@ what happened from the Redis list the test task appends to, and from the dead-le
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,23 @@ def test_transient_failure_is_retried_with_growing_delays_and_runs_once_more_onl
     assert len(stack.runs(run_key, "done")) == 1
     assert stack.dead_letters_of(task_id) == []
     assert DelayedQueue(stack.client, stack.keys).pending() == 0
+
+
+def test_a_transient_failure_of_a_task_carrying_an_order_payload_is_retried_with_the_payload_intact(
+    stack: Stack,
+) -> None:
+    # given a task carrying an order as a pull hands it over (Decimal amounts, datetimes), failing once
+    order = {"grand_total": Decimal("12.30"), "updated_at": dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)}
+    task_id, run_key = stack.send(
+        behaviour="transient", fail_times=1, instance="shop", entity_id=7, order=order
+    )
+    # when the worker and beat handle it
+    wait_until(lambda: stack.runs(run_key, "done"), timeout=20)
+    # then the retry ran with the same payload, its types intact, and nothing was dead-lettered
+    runs = stack.runs(run_key)
+    assert [run["retries"] for run in runs] == [0, 1]
+    assert [run["order_types"] for run in runs] == [{"grand_total": "Decimal", "updated_at": "datetime"}] * 2
+    assert stack.dead_letters_of(task_id) == []
 
 
 def test_exhausted_transient_failure_is_dead_lettered_with_every_attempt(stack: Stack) -> None:

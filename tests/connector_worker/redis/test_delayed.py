@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 import redis
@@ -112,3 +115,10 @@ def test_an_unreadable_member_is_dropped_not_looped(redis_client: redis.Redis, k
 def test_json_round_trip() -> None:
     item = _task(5, 123.5)
     assert DelayedTask.from_json(item.to_json()) == item
+
+
+def test_an_order_payload_keeps_its_decimals_and_datetimes() -> None:
+    # a pull's sync carries the order as kombu decoded it: Decimal amounts, aware datetimes
+    order = {"grand_total": Decimal("12.30"), "updated_at": dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)}
+    item = dataclasses.replace(_task(6, 1.0), kwargs={"instance": "shop", "entity_id": 6, "order": order})
+    assert DelayedTask.from_json(item.to_json()).kwargs["order"] == order
