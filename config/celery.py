@@ -55,6 +55,9 @@ class CeleryTuning:
     # Exponential backoff with full jitter for transient errors: base * 2**n, capped; retry_after wins if longer.
     retry_backoff_base_seconds: float = 10.0
     retry_backoff_max_seconds: float = 1800.0
+    # The least wait before retrying a call whose answer was lost or cut by the soft time limit: it may still
+    # be running in Odoo, up to Odoo's limit_time_real (120 s by default); see tasks/base.py.
+    outcome_settle_seconds: float = 150.0
     # Beat wakes at least this often (redbeat's lock is renewed in the same loop), and a second beat takes
     # over at most lock_timeout + max_loop_interval after the first died (§4).
     beat_max_loop_interval_seconds: int = 5
@@ -95,6 +98,7 @@ class CeleryTuning:
                 self.beat_lock_timeout_seconds > self.beat_max_loop_interval_seconds > 0,
                 "beat_lock_timeout_seconds must exceed beat_max_loop_interval_seconds (> 0)",
             ),
+            (self.outcome_settle_seconds >= 0, "outcome_settle_seconds must be >= 0"),
             (self.release_delayed_every_seconds > 0, "release_delayed_every_seconds must be > 0"),
             (self.outbox_relay_every_seconds > 0, "outbox_relay_every_seconds must be > 0"),
             (self.result_expires_seconds > 0, "result_expires_seconds must be > 0"),
@@ -244,6 +248,7 @@ def celery_config(settings: Settings, tuning: CeleryTuning) -> dict[str, Any]:
         "connector_worker_lost_retry_delay": tuning.worker_lost_retry_delay_seconds,
         "connector_retry_backoff_base": tuning.retry_backoff_base_seconds,
         "connector_retry_backoff_max": tuning.retry_backoff_max_seconds,
+        "connector_outcome_settle": tuning.outcome_settle_seconds,
     }
 
 

@@ -2,7 +2,8 @@
 what it raises into success, a delayed retry or a dead letter.
 
 * ``TransientError`` (incl. ``LockBusyError``), a soft time limit and a Redis connection error: retried
-  with exponential backoff and jitter (``retry_after`` honoured when longer) through the delayed set
+  with exponential backoff and jitter (``retry_after`` honoured when longer; an outcome unknown or a soft
+  time limit waits ``outcome_settle_seconds`` at least) through the delayed set
   (``connector_worker.delayed``, never a Celery countdown), up to ``InstanceOptions.max_retries`` when the
   task has an ``instance`` kwarg, else ``connector_max_retries``; then dead letter.
 * ``PermanentError``, ``config.settings.ConfigError`` and **anything unexpected**: dead letter at once.
@@ -38,7 +39,7 @@ from connector_worker.dlq import (
     complete_history,
     failure_reason,
 )
-from connector_worker.errors import PermanentError, TransientError
+from connector_worker.errors import OutcomeUnknownError, PermanentError, TransientError
 from connector_worker.log import get_logger
 
 log = get_logger(__name__)
@@ -114,11 +115,17 @@ class ConnectorTask(Task):  # type: ignore[misc]  # celery ships no type informa
             raise exc  # retries exhausted: the task fails and task_failure writes the dead letter
         history = complete_history(attempts_from_headers(request.headers), request.retries, exc)
         conf = self.app.conf
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(exc, OutcomeUnknownError | SoftTimeLimitExceeded):
+            # The call may still be running in Odoo (a worker runs a request up to its limit_time_real):
+            # wait until it has finished, so the retry reads what it did (a confirmation, an invoice, a
+            # payment) instead of doing it again beside it, which Odoo cannot see before the first commits.
+            retry_after = max(retry_after or 0.0, float(conf.connector_outcome_settle))
         delay = backoff_delay(
             request.retries,
             float(conf.connector_retry_backoff_base),
             float(conf.connector_retry_backoff_max),
-            getattr(exc, "retry_after", None),
+            retry_after,
         )
         item = DelayedTask(
             task=self.name,

@@ -138,13 +138,13 @@ def _sync_locked(
         created, record = _create_or_find(gw, resolver, order, lock, now, looked_up=find_first)
         result = "created" if created else "updated"
         mismatch = bool(record.get("magento_amount_mismatch"))
-    if result == "updated":
-        try:
-            gw.write_order(int(record["id"]), magento_status_values(order, now))
-        except PermanentError as exc:
-            raise _record_error(gw, record, exc) from exc
     try:
         actions, payment = _bring_in_line(runtime, instance, order, record, now)
+        # Magento's fields last, once the order is in line: the status map reads the Magento state Odoo
+        # holds (a reopened order is told apart from one cancelled in Odoo by it), so an attempt that
+        # stops half way must leave the previous state there for its retry.
+        if result == "updated":
+            gw.write_order(int(record["id"]), magento_status_values(order, now))
     except PermanentError as exc:
         raise _record_error(gw, record, exc) from exc
     return SyncOutcome(

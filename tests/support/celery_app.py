@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from connector_worker.app import app, get_redis
-from connector_worker.errors import MappingError, TransientError
+from connector_worker.errors import MappingError, OutcomeUnknownError, TransientError
 from tasks.base import connector_task
 
 __all__ = ["app"]
@@ -46,7 +46,7 @@ def record(
     entity_id: int | None = None,
     order: dict[str, Any] | None = None,
 ) -> str:
-    """Runs ``behaviour``: ok, sleep, transient (fails ``fail_times`` times), permanent, poison, bug.
+    """Runs ``behaviour``: ok, sleep, transient or unknown (fails ``fail_times`` times), permanent, poison, bug.
 
     ``order`` stands for the payload a pull hands to ``orders.sync`` (Decimals, datetimes): each run records
     the type of each of its values as it arrived.
@@ -57,6 +57,8 @@ def record(
         time.sleep(seconds)
     elif behaviour == "transient" and runs <= fail_times:
         raise TransientError(f"Magento answered 503 (run {runs})", retry_after=retry_after)
+    elif behaviour == "unknown" and runs <= fail_times:
+        raise OutcomeUnknownError(f"Odoo's answer was lost (run {runs})")
     elif behaviour == "permanent":
         raise MappingError("unknown SKU 'NOPE-1' in order 42")
     elif behaviour == "poison":

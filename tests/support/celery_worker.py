@@ -42,6 +42,7 @@ TEST_TUNING = CeleryTuning(
     max_retries=2,
     retry_backoff_base_seconds=0.4,
     retry_backoff_max_seconds=4.0,
+    outcome_settle_seconds=1.0,
     beat_max_loop_interval_seconds=1,
     beat_lock_timeout_seconds=4,
     release_delayed_every_seconds=0.2,

@@ -125,6 +125,18 @@ def test_a_transient_failure_of_a_task_carrying_an_order_payload_is_retried_with
     assert stack.dead_letters_of(task_id) == []
 
 
+def test_a_call_whose_answer_was_lost_is_retried_only_once_it_has_surely_finished(stack: Stack) -> None:
+    # given a task whose call's answer is lost once (it may still be running in Odoo)
+    task_id, run_key = stack.send(behaviour="unknown", fail_times=1, instance="shop", entity_id=8)
+    # when the worker and beat handle it
+    wait_until(lambda: stack.runs(run_key, "done"), timeout=20)
+    # then the retry waited the settle time, not the first backoff step (a fraction of a second)
+    first, second = stack.runs(run_key)
+    assert second["at"] - first["at"] >= TEST_TUNING.outcome_settle_seconds
+    assert TEST_TUNING.retry_backoff_base_seconds < TEST_TUNING.outcome_settle_seconds
+    assert stack.dead_letters_of(task_id) == []
+
+
 def test_exhausted_transient_failure_is_dead_lettered_with_every_attempt(stack: Stack) -> None:
     # given a task without an instance (default budget: 2 retries) that always gets a 503
     task_id, run_key = stack.send(behaviour="transient", fail_times=99)

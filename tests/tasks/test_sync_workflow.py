@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connector_worker.errors import MappingError
+from connector_worker.errors import MappingError, TransientError
 from connector_worker.runtime import Runtime
 from tasks.sync import sync_order
 from tests.support.magento_sandbox import MagentoSandboxHandle
@@ -93,6 +93,27 @@ def test_a_later_cancel_in_magento_cancels_the_odoo_order(
     assert outcome.actions == ("cancel",)
     [record] = odoo_orders(odoo, order["entity_id"])
     assert (record["state"], record["magento_state"]) == ("cancel", "canceled")
+
+
+def test_a_reopened_order_whose_first_attempt_failed_half_way_is_reopened_by_the_retry(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given an order cancelled in Magento and so in Odoo, that Magento then shows processing again
+    order = magento_order(shop, "new")
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    assert shop.control.cancel(order["entity_id"])
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    reopened = {**shop.control.order(order["entity_id"]), "state": "processing", "status": "processing"}
+    reopened["updated_at"] = "2099-01-01 00:00:00"
+    # when the first attempt to reopen it fails on Odoo's side (a serialization failure on the draft)
+    odoo.fail_serialization(model="sale.order", method="action_draft")
+    with pytest.raises(TransientError):
+        sync_order(runtime, INSTANCE, order["entity_id"], order=reopened)
+    # then the retry still knows the order was cancelled from Magento, and reopens and confirms it
+    outcome = sync_order(runtime, INSTANCE, order["entity_id"], order=reopened)
+    assert outcome.actions == ("draft", "confirm")
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert (record["state"], record["magento_state"]) == ("sale", "processing")
 
 
 def test_an_unknown_sku_is_a_permanent_error_naming_it(
