@@ -22,10 +22,11 @@ log = get_logger(__name__)
 class PaymentOutcome(StrEnum):
     """What the payment step did."""
 
-    REGISTERED = "registered"  # this run registered the payment
+    REGISTERED = "registered"  # this run registered a payment
     ALREADY_PAID = "already_paid"  # an earlier run (or a person) did
     NOT_CONFIRMED = "not_confirmed"  # the order is still a quotation (auto_confirm off, or pending)
     NOTHING_DUE = "nothing_due"  # the invoice totals zero (a 100 % coupon): Odoo refuses a payment of nothing
+    NOTHING_INVOICED = "nothing_invoiced"  # Odoo has nothing to invoice yet (products invoiced on delivery)
 
 
 def register_payment(
@@ -35,33 +36,44 @@ def register_payment(
     journal: PaymentJournal,
     memo: str,
     payment_date: dt.date,
+    refresh: bool = True,
 ) -> PaymentOutcome:
-    """Bring the Odoo ``order`` (``id``, ``state``, ``invoice_ids``, ``amount_total``) to *paid*.
+    """Bring the confirmed Odoo ``order`` to *paid*: invoice what Odoo has to invoice, post, pay what is due.
 
-    Steps, each skipped when Odoo shows it done: create the invoice (wizard), post it, register the
-    payment of its residual amount in ``journal`` (none when nothing is due: Odoo refuses a payment then).
+    Steps, each skipped when Odoo shows it done: post a draft invoice, or, with none, invoice the order
+    when Odoo says it has something to invoice (the wizard's ``delivered`` method follows each product's
+    invoicing policy, so a product invoiced on delivery is invoiced once delivered, by a later sync);
+    then pay every posted invoice that has something left to pay, by exactly that (the payment wizard's
+    own amount, never the order's total, which a partial invoice does not reach).
+
+    ``refresh``: read the order's invoice status and invoices again first, because the status actions
+    just applied changed them (a confirmation, validated deliveries); without, ``order`` must hold them.
     """
     if order["state"] != "sale":
         return PaymentOutcome.NOT_CONFIRMED
-    invoices = _customer_invoices(gw, order.get("invoice_ids") or [])
-    if any(inv["state"] == "posted" and inv["payment_state"] in PAID_STATES for inv in invoices):
-        return PaymentOutcome.ALREADY_PAID
-    invoice = next((inv for inv in invoices if inv["state"] in {"draft", "posted"}), None)
-    if invoice is None:
-        invoice_id = gw.create_invoice(int(order["id"]))
+    status = gw.order_status([int(order["id"])])[0] if refresh else order
+    invoices = _customer_invoices(gw, status.get("invoice_ids") or [])
+    drafts = [int(inv["id"]) for inv in invoices if inv["state"] == "draft"]
+    if not drafts and status.get("invoice_status") == "to invoice":
+        drafts = [gw.create_invoice(int(order["id"]))]
+    for invoice_id in drafts:
         gw.post_invoice(invoice_id)
-        amount = Decimal(str(order["amount_total"]))
-    else:
-        invoice_id = int(invoice["id"])
-        if invoice["state"] == "draft":
-            gw.post_invoice(invoice_id)
-            amount = Decimal(str(invoice["amount_total"]))
-        else:
-            amount = Decimal(str(invoice["amount_residual"]))
-    if amount <= 0:
+    if drafts and Decimal(str(status["amount_total"])) <= 0:
         return PaymentOutcome.NOTHING_DUE
-    gw.register_payment(invoice_id, amount=amount, journal=journal, payment_date=payment_date, memo=memo)
-    log.info("payment_registered", invoice_id=invoice_id, amount=str(amount), journal=journal.code)
+    due = drafts + [
+        int(inv["id"])
+        for inv in invoices
+        if inv["state"] == "posted"
+        and inv["payment_state"] not in PAID_STATES
+        and Decimal(str(inv["amount_residual"])) > 0
+    ]
+    if not due:
+        if any(inv["state"] == "posted" for inv in invoices):
+            return PaymentOutcome.ALREADY_PAID
+        return PaymentOutcome.NOTHING_INVOICED
+    for invoice_id in due:
+        gw.register_payment(invoice_id, journal=journal, payment_date=payment_date, memo=memo)
+        log.info("payment_registered", invoice_id=invoice_id, journal=journal.code)
     return PaymentOutcome.REGISTERED
 
 

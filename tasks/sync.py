@@ -51,6 +51,7 @@ ORDER_READ_FIELDS = (
     "state",
     "locked",
     "delivery_status",
+    "invoice_status",
     "invoice_ids",
     "amount_total",
     "magento_state",
@@ -262,7 +263,14 @@ def _bring_in_line(
         journal = _bank_journal(runtime, options.payment_journal_code)
         memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
         try:
-            payment = register_payment(gw, record, journal=journal, memo=memo, payment_date=now.date())
+            # An order read this sync and left as it was holds its invoice status; one acted on, or just
+            # created, is read again.
+            fresh = (
+                not any(action is not SaleAction.LOCK for action in actions) and "invoice_status" in record
+            )
+            payment = register_payment(
+                gw, record, journal=journal, memo=memo, payment_date=now.date(), refresh=not fresh
+            )
         except PermanentError:
             runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again
             raise

@@ -73,14 +73,15 @@ class InvoicingOps(OdooRpc):
         self,
         invoice_id: int,
         *,
-        amount: Decimal,
         journal: PaymentJournal,
         payment_date: dt.date,
         memo: str,
+        amount: Decimal | None = None,
     ) -> None:
         """Register a customer payment on a posted invoice and reconcile it: two RPCs.
 
-        The wizard's ``communication`` becomes the payment's ``memo`` (18+) or ``ref`` (17).
+        Without ``amount`` the wizard pays what the invoice has left to pay (its own default). The wizard's
+        ``communication`` becomes the payment's ``memo`` (18+) or ``ref`` (17).
         """
         context = {
             "active_model": "account.move",
@@ -90,10 +91,11 @@ class InvoicingOps(OdooRpc):
         }
         vals: dict[str, Any] = {
             "journal_id": journal.id,
-            "amount": amount,
             "payment_date": payment_date,
             "communication": memo,
         }
+        if amount is not None:
+            vals["amount"] = amount
         if journal.inbound_method_line_id is not None:
             vals["payment_method_line_id"] = journal.inbound_method_line_id
         [wizard_id] = self.create("account.payment.register", [vals], context=context)

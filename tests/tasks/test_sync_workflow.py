@@ -66,6 +66,48 @@ def test_a_paid_processing_order_is_confirmed_invoiced_and_paid_once(
     assert invoice["payment_state"] == "paid"
 
 
+def test_products_invoiced_on_delivery_are_invoiced_and_paid_once_delivered_never_overpaid(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a paid order (shipping charged) whose products Odoo invoices on delivery, not yet shipped
+    order = next(
+        o
+        for o in (shop.control.order(i) for i in shop.control.order_ids())
+        if o["state"] == "processing"
+        and Decimal(str(o.get("shipping_amount") or 0)) > 0
+        and LEGACY_SKU not in {item["sku"] for item in o["items"]}
+    )
+    skus = sorted({item["sku"] for item in order["items"]})
+    products = [row["id"] for row in odoo.read("product.product", [("default_code", "in", skus)], ["id"])]
+    odoo.call("product.product", "write", products, {"invoice_policy": "delivery"})
+    # when it is synced
+    first = sync_order(runtime, INSTANCE, order["entity_id"])
+    # then only what Odoo can invoice yet (the shipping) is invoiced, and paid by exactly its amount
+    [record] = odoo_orders(odoo, order["entity_id"])
+    [invoice] = odoo.read("account.move", [("id", "in", record["invoice_ids"])])
+    assert first.payment == "registered"
+    assert Decimal(str(invoice["amount_total"])) < Decimal(str(record["amount_total"]))
+    assert _paid(odoo, record) == Decimal(str(invoice["amount_total"]))
+    # when Magento ships everything and the order is synced again
+    assert shop.control.ship(order["entity_id"])
+    second = sync_order(runtime, INSTANCE, order["entity_id"])
+    # then the delivered products are invoiced and paid too: the order is paid in full, once
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert "deliver" in second.actions and second.payment == "registered"
+    assert len(record["invoice_ids"]) == 2
+    assert _paid(odoo, record) == Decimal(str(record["amount_total"]))
+
+
+def _paid(odoo: OdooSandboxHandle, record: dict[str, Any]) -> Decimal:
+    """What the payments against the order's invoices total."""
+    payments = odoo.read("account.payment", [], ["amount", "reconciled_invoice_ids"])
+    invoices = set(record["invoice_ids"])
+    return sum(
+        (Decimal(str(p["amount"])) for p in payments if invoices & set(p["reconciled_invoice_ids"] or [])),
+        Decimal(0),
+    )
+
+
 def test_the_same_updated_at_again_costs_no_odoo_call(
     runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
 ) -> None:
