@@ -51,6 +51,8 @@ def parse_order_hint(body: bytes) -> OrderHint:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"body is not valid JSON ({_short(exc)})") from None
+    except ValueError:  # an integer longer than Python converts (4,300 digits): not an order
+        raise PayloadError("body holds a number too long to read") from None
     except RecursionError:
         raise PayloadError("body is not valid JSON (nested too deeply)") from None
     if not isinstance(document, dict):
@@ -82,6 +84,8 @@ def _entity_id(order: dict[str, Any]) -> int:
     """``entity_id`` as a positive int; Adobe I/O and Liquid templates send numbers as strings."""
     value = order["entity_id"]
     if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        if len(value.strip()) > len(str(MAX_ENTITY_ID)):
+            raise PayloadError("order entity_id must be a positive integer")
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ENTITY_ID:
         raise PayloadError("order entity_id must be a positive integer")

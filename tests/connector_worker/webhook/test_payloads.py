@@ -78,6 +78,8 @@ def test_an_order_object_without_entity_id_is_skipped_for_the_next_shape() -> No
         (b'{"order": {"entity_id": 1, "updated_at": "' + b"9" * 65 + b'"}}', "date-time string"),
         (b'{"order": {"entity_id": 1, "state": ["new"]}}', "order state must be a code"),
         (b'{"order": {"entity_id": 1, "status": "' + b"s" * 65 + b'"}}', "order status must be a code"),
+        (b'{"order": {"entity_id": 1, "qty": ' + b"9" * 5000 + b"}}", "number too long"),
+        (b'{"order": {"entity_id": "' + b"9" * 5000 + b'"}}', "entity_id must be a positive integer"),
     ],
 )
 def test_bodies_without_a_usable_order_id_are_refused(body: bytes, message: str) -> None:
