@@ -7,9 +7,10 @@ tax-inclusive or tax-exclusive. ``options.prices_include_tax`` fixes the convent
 1. each taxed item votes: inclusive when ``original_price`` equals ``price_incl_tax`` (the catalogue price
    was entered with tax) or when only ``price`` has sub-cent digits (it was derived from a gross price);
    exclusive in the mirror cases;
-2. the voted convention is used when its predicted total is within the tolerance of ``grand_total``;
-3. otherwise (no vote, or the vote does not add up) the convention whose prediction is closer wins, the
-   vote breaking ties, then tax-exclusive (Magento's default).
+2. the voted convention is used when every vote agrees, or when its predicted total is within the
+   tolerance of ``grand_total`` (a unanimous vote that does not add up is flagged, see ``_vote``);
+3. otherwise (no vote, or a split vote that does not add up) the convention whose prediction is closer
+   wins, the vote breaking ties, then tax-exclusive (Magento's default).
 
 The decision always predicts with ``round_globally`` on Odoo 19 so that it depends on the order alone: the taxes
 the resolver creates beforehand (``required_taxes``) are exactly the ones the mapping then uses.
@@ -217,21 +218,32 @@ def _choose(parts: _Parts, options: InstanceOptions, grand_total: Decimal) -> bo
     vote's does not add up."""
     if options.prices_include_tax != "auto":
         return options.prices_include_tax == "yes"
-    vote = _vote(parts.rows, parts.applied, parts.places)
-    if vote is not None and abs(grand_total - parts.predicted(vote)) <= options.amount_tolerance:
+    vote, unanimous = _vote(parts.rows, parts.applied, parts.places)
+    if vote is not None and (
+        unanimous or abs(grand_total - parts.predicted(vote)) <= options.amount_tolerance
+    ):
         return vote
     gaps = {inclusive: abs(grand_total - parts.predicted(inclusive)) for inclusive in (False, True)}
     preferred = bool(vote)
     return min((False, True), key=lambda inclusive: (gaps[inclusive], inclusive != preferred))
 
 
-def _vote(rows: list[MoneyRow], applied: dict[int | str, Decimal], decimals: int) -> bool | None:
-    score = 0
-    for row in rows:
-        if not row_tax_rate(row, applied) or row.price_incl_tax is None:
-            continue
-        score += _row_vote(row, decimals)
-    return None if score == 0 else score > 0
+def _vote(rows: list[MoneyRow], applied: dict[int | str, Decimal], decimals: int) -> tuple[bool | None, bool]:
+    """(the convention the taxed items vote for, None when undecided; whether every vote agreed).
+
+    A unanimous vote stands even when its total does not add up: the difference then comes from something
+    the mapping does not model (a fixed product tax, tax applied before the discount, "unit price" tax
+    calculation), and the other convention would match the total with a wrong split between untaxed amount
+    and tax, silently; the mismatch is flagged instead.
+    """
+    votes = [
+        _row_vote(row, decimals)
+        for row in rows
+        if row_tax_rate(row, applied) and row.price_incl_tax is not None
+    ]
+    score = sum(votes)
+    cast = {vote for vote in votes if vote}
+    return (None if score == 0 else score > 0), len(cast) == 1
 
 
 def _row_vote(row: MoneyRow, decimals: int) -> int:

@@ -456,3 +456,32 @@ def test_a_tax_included_tie_needs_no_adjustment_on_18_or_19() -> None:
     on_18 = magento_order_to_odoo(order, ctx18 := resolved_context(order, odoo_version=18))
     assert on_19.adjustment == 0 and odoo_total_of(on_19.values, ctx19) == D("20.79")
     assert on_18.adjustment == 0 and odoo_total_of(on_18.values, ctx18) == D("20.79")
+
+
+def test_a_store_whose_items_all_say_tax_exclusive_stays_tax_exclusive_when_the_total_does_not_add_up() -> (
+    None
+):
+    # given a US store pricing net (original_price is the net price), whose tax Magento computed per unit
+    # ("Unit Price" calculation): 10 x 9.99 at 8.25 % is 8.20 of tax there, 8.24 in Odoo's per-row rounding
+    row = payloads.item(
+        1,
+        "MUG-01",
+        "Mug",
+        10,
+        Decimal("9.99"),
+        product_id=1,
+        tax_percent=Decimal("8.25"),
+        tax_amount=Decimal("8.20"),
+        price_incl_tax=Decimal("10.81"),
+        original_price=Decimal("9.99"),
+    )
+    order = payloads.order(41, "000000041", [row])
+    assert order["grand_total"] == Decimal("108.10")
+    options = InstanceOptions()
+    # when its lines are planned
+    plan = plan_lines(order, options, ROUND_GLOBALLY, version=19)
+    # then they stay tax-exclusive at 9.99, and the 0.04 Odoo cannot reach is flagged, not hidden behind
+    # tax-inclusive prices that match the total with the wrong untaxed amount and tax
+    assert plan.prices_include_tax is False
+    assert [line.price_unit for line in plan.lines] == [Decimal("9.99")]
+    assert plan.mismatch and plan.predicted_total == Decimal("108.14")
