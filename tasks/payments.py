@@ -27,6 +27,7 @@ class PaymentOutcome(StrEnum):
     NOT_CONFIRMED = "not_confirmed"  # the order is still a quotation (auto_confirm off, or pending)
     NOTHING_DUE = "nothing_due"  # the invoice totals zero (a 100 % coupon): Odoo refuses a payment of nothing
     NOTHING_INVOICED = "nothing_invoiced"  # Odoo has nothing to invoice yet (products invoiced on delivery)
+    AMOUNT_MISMATCH = "amount_mismatch"  # not registered: Odoo's total differs from Magento's (flagged order)
 
 
 def register_payment(

@@ -56,6 +56,7 @@ ORDER_READ_FIELDS = (
     "amount_total",
     "magento_state",
     "magento_status",
+    "magento_amount_mismatch",
 )
 
 
@@ -259,7 +260,12 @@ def _bring_in_line(
         _apply(gw, order_id, action)
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
-    if options.auto_payment and paid and record["state"] == "sale":
+    if options.auto_payment and paid and record["state"] == "sale" and record.get("magento_amount_mismatch"):
+        # Odoo's total is not what Magento collected: paying Odoo's would book a payment nobody received.
+        # The order carries the flag; a person registers the payment once the difference is understood.
+        payment = PaymentOutcome.AMOUNT_MISMATCH
+        log.warning("payment_withheld", reason="Odoo's total differs from Magento's grand_total")
+    elif options.auto_payment and paid and record["state"] == "sale":
         journal = _bank_journal(runtime, options.payment_journal_code)
         memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
         try:

@@ -98,6 +98,22 @@ def test_products_invoiced_on_delivery_are_invoiced_and_paid_once_delivered_neve
     assert _paid(odoo, record) == Decimal(str(record["amount_total"]))
 
 
+def test_a_paid_order_whose_odoo_total_differs_from_magentos_is_confirmed_and_flagged_but_not_paid(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a paid order whose grand_total holds 5.00 the mapping cannot reproduce (a charge it does not model)
+    order = magento_order(shop, "processing")
+    for key in ("grand_total", "base_grand_total", "total_paid", "base_total_paid", "total_invoiced"):
+        if order.get(key) is not None:
+            order[key] = str(Decimal(str(order[key])) + 5)
+    # when it is synced
+    outcome = sync_order(runtime, INSTANCE, order["entity_id"], order=order)
+    # then it is confirmed and flagged, and no payment is booked for an amount Magento did not collect
+    assert (outcome.result, outcome.mismatch, outcome.payment) == ("created", True, "amount_mismatch")
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert (record["state"], record["magento_amount_mismatch"], record["invoice_ids"]) == ("sale", True, [])
+
+
 def _paid(odoo: OdooSandboxHandle, record: dict[str, Any]) -> Decimal:
     """What the payments against the order's invoices total."""
     payments = odoo.read("account.payment", [], ["amount", "reconciled_invoice_ids"])
