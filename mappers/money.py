@@ -99,7 +99,10 @@ def odoo_totals(
         raise ValueError(f"rounding_method must be one of {ROUNDING_METHODS}, not {rounding_method!r}")
     per_line = rounding_method == ROUND_PER_LINE
     details = [
-        _line_details(line, per_line or _rounded_like_per_line(line, version), decimals) for line in lines
+        _line_details(
+            line, per_line or _rounded_like_per_line(line, version), decimals, round_base=version <= 17
+        )
+        for line in lines
     ]
     tax_by_key = _round_taxes(details, decimals)
     tax = sum(tax_by_key.values(), _NOTHING)
@@ -123,15 +126,22 @@ def _decimal(value: Fraction, decimals: int) -> Decimal:
     return Decimal(value.numerator * 10**decimals // value.denominator).scaleb(-decimals)
 
 
-def _line_details(line: TaxedLine, per_line: bool, decimals: int) -> _LineDetails:
-    """Odoo's ``_get_tax_details`` for percent taxes: included ones in one batch, then excluded ones."""
+def _line_details(
+    line: TaxedLine, per_line: bool, decimals: int, *, round_base: bool = False
+) -> _LineDetails:
+    """Odoo's ``_get_tax_details`` for percent taxes: included ones in one batch, then excluded ones.
+
+    ``round_base``: the line's amount (quantity × discounted price) is rounded to the currency whatever the
+    method, as Odoo 17's ``round_price_include`` does (it shows with a fractional quantity).
+    """
 
     def maybe_round(value: Fraction) -> Fraction:
         return round_half_up(value, decimals) if per_line else value
 
     taxes = list(dict.fromkeys(line.taxes))  # a many2many holds each tax once
     discount = 1 - Fraction(line.discount) / _HUNDRED
-    raw_base = maybe_round(Fraction(line.price_unit) * discount * Fraction(line.quantity))
+    amount = Fraction(line.price_unit) * discount * Fraction(line.quantity)
+    raw_base = round_half_up(amount, decimals) if per_line or round_base else amount
     included = [tax for tax in taxes if tax.price_include]
     included_rate = sum((Fraction(tax.rate) for tax in included), _NOTHING) / _HUNDRED
     factor = 1 / (1 + included_rate) if included_rate != -1 else _NOTHING
