@@ -131,6 +131,13 @@ def is_paid(order: Payload) -> bool:
     return paid >= grand_total or (due is not None and due <= 0)
 
 
+def is_refunded(order: Payload) -> bool:
+    """Refunded in full: ``total_refunded`` (absent until a credit memo) covers what was paid."""
+    refunded = optional_amount(order, "total_refunded")
+    paid = optional_amount(order, "total_paid")
+    return refunded is not None and refunded > 0 and (paid is None or refunded >= paid)
+
+
 def invoice_status(order: Payload) -> str:
     """``invoiced`` once ``total_invoiced`` (absent until an invoice exists) covers ``grand_total``."""
     invoiced = optional_amount(order, "total_invoiced")

@@ -28,6 +28,7 @@ class PaymentOutcome(StrEnum):
     NOTHING_DUE = "nothing_due"  # the invoice totals zero (a 100 % coupon): Odoo refuses a payment of nothing
     NOTHING_INVOICED = "nothing_invoiced"  # Odoo has nothing to invoice yet (products invoiced on delivery)
     AMOUNT_MISMATCH = "amount_mismatch"  # not registered: Odoo's total differs from Magento's (flagged order)
+    REFUNDED = "refunded"  # not registered: Magento refunded the order in full before Odoo was paid
 
 
 def register_payment(

@@ -31,7 +31,7 @@ from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import is_superseded, is_synced, mark_synced, synced_version, version
 from mappers import errors as mapping_errors
 from mappers.order import magento_order_to_odoo, magento_status_values
-from mappers.status import OdooOrderState, SaleAction, is_paid, sale_order_actions
+from mappers.status import OdooOrderState, SaleAction, is_paid, is_refunded, sale_order_actions
 from tasks.base import connector_task
 from tasks.payments import PaymentOutcome, register_payment
 from tasks.reconcile import RUN as RECONCILE_SOURCE
@@ -260,7 +260,13 @@ def _bring_in_line(
         _apply(gw, order_id, action)
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
-    if options.auto_payment and paid and record["state"] == "sale" and record.get("magento_amount_mismatch"):
+    if options.auto_payment and paid and record["state"] == "sale" and is_refunded(order):
+        # Paid and refunded in full before Odoo registered the payment: booking the payment alone would
+        # show money Magento gave back (credit notes are not mirrored).
+        payment = PaymentOutcome.REFUNDED
+    elif (
+        options.auto_payment and paid and record["state"] == "sale" and record.get("magento_amount_mismatch")
+    ):
         # Odoo's total is not what Magento collected: paying Odoo's would book a payment nobody received.
         # The order carries the flag; a person registers the payment once the difference is understood.
         payment = PaymentOutcome.AMOUNT_MISMATCH

@@ -18,7 +18,7 @@ from config.status_map import OdooTarget
 from connector_worker.odoo.invoicing import PAID_STATES
 from mappers.errors import MappingError
 from mappers.order import required_products
-from mappers.status import QUOTATION_STATES, is_paid, order_target
+from mappers.status import QUOTATION_STATES, is_paid, is_refunded, order_target
 
 # Fields the check reads of each Odoo order.
 ORDER_FIELDS = (
@@ -146,7 +146,10 @@ def _check_order(
     # coupon): Odoo refuses a payment of nothing, and the connector rightly registers none.
     paid = grand_total > 0 and _has_paid_invoice(row, invoices)
     verdict.payments += paid
-    if options.auto_payment and is_paid(order) and grand_total > 0 and row.get("state") == "sale":
+    # One refunded in full before Odoo was paid gets no payment; one paid before its refund keeps it.
+    if is_refunded(order):
+        verdict.payments_expected += paid
+    elif options.auto_payment and is_paid(order) and grand_total > 0 and row.get("state") == "sale":
         verdict.payments_expected += 1
         if not paid:
             problems.append(f"{label}: paid in Magento, but no paid invoice in Odoo")

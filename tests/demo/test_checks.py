@@ -14,7 +14,7 @@ import pytest
 from config.settings import InstanceOptions
 from connector_worker.demo.checks import DeadLetterView, Verdict, compare, unknown_sku_orders
 from connector_worker.sandbox.magento import MagentoSandbox, SandboxConfig
-from mappers.status import is_paid
+from mappers.status import is_paid, is_refunded
 
 OPTIONS = InstanceOptions()
 ODOO_STATE = {"processing": "sale", "complete": "sale", "closed": "sale", "canceled": "cancel"}
@@ -35,7 +35,7 @@ def synced(orders: list[dict[str, Any]], unknown: set[str]) -> tuple[list[dict[s
         if str(order["entity_id"]) in unknown:
             continue
         state = ODOO_STATE.get(order["state"], "draft")
-        paid = is_paid(order) and state == "sale"
+        paid = is_paid(order) and not is_refunded(order) and state == "sale"
         if paid:
             invoices[odoo_id] = {
                 "id": odoo_id,

@@ -9,7 +9,7 @@ import pytest
 from config.settings import InstanceOptions
 from config.status_map import DEFAULT_STATUS_MAP, OdooTarget
 from mappers import OdooOrderState, SaleAction, invoice_status, is_paid, magento_status_values
-from mappers.status import sale_order_actions
+from mappers.status import is_refunded, sale_order_actions
 from tests.mappers import payloads
 from tests.mappers.contexts import resolved_context
 
@@ -214,3 +214,10 @@ def test_status_values_written_on_every_sync() -> None:
         "magento_sync_date": "2024-05-01 10:05:30",
         "magento_sync_error": False,
     }
+
+
+def test_an_order_refunded_in_full_is_told_apart_from_one_refunded_in_part() -> None:
+    paid = {"grand_total": "50.00", "total_paid": "50.00", "total_due": "0.00"}
+    assert not is_refunded(paid)
+    assert is_refunded({**paid, "total_refunded": "50.00"})
+    assert not is_refunded({**paid, "total_refunded": "10.00"})
