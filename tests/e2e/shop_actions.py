@@ -76,6 +76,13 @@ def payments_of(stack: Stack, record: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def payments_due(record: dict[str, Any]) -> int:
+    """How many payments the sync registers for an order first seen as Magento shows it now: one for a
+    confirmed, paid order with something to pay, none for an order refunded in full already (closed)."""
+    paid = record["state"] == "sale" and record["magento_paid"] == "paid" and record["amount_total"]
+    return 1 if paid and record["magento_state"] != "closed" else 0
+
+
 def invoices_of(stack: Stack, record: dict[str, Any]) -> list[dict[str, Any]]:
     """The order's customer invoices, as Odoo reads them."""
     ids = list(record.get("invoice_ids") or [])
