@@ -42,13 +42,15 @@ class CeleryTuning:
     unacked_restore_interval_seconds: float = 5.0
     # Soft limit raises SoftTimeLimitExceeded in the task (retried as transient); the hard limit kills it.
     # Both stay under the visibility timeout with a margin for the fetch-to-start delay (a worker-lost
-    # retry waits ~1 s as an ETA), so a healthy task is never redelivered while it runs. Each task is one
+    # retry would wait as an ETA if given a countdown), so a healthy task is never redelivered while it runs. Each task is one
     # order or one page: work that needs longer must be split, not given a longer limit.
     soft_time_limit_seconds: int = 22
     time_limit_seconds: int = 25
     # Countdown Celery uses when it re-sends a task whose worker process died (task_retry_on_worker_lost).
-    # It is a real ETA held by a worker, so it must stay far below the visibility timeout (§1, Experiment C).
-    worker_lost_retry_delay_seconds: float = 1.0
+    # 0: the retry is a plain message at the back of its queue. Any countdown becomes an ETA held by a
+    # worker, which then takes more work onto its slots and may start the retry late enough for kombu to
+    # hand it out again while it runs (§1, Experiment C); the retries stay bounded by max_retries anyway.
+    worker_lost_retry_delay_seconds: float = 0.0
     # Retries when the task has no ``instance`` kwarg (else InstanceOptions.max_retries), and the bound on
     # re-runs after a worker died, which is what stops a poison message from looping (§1, Experiment B).
     max_retries: int = 5
@@ -216,8 +218,8 @@ def celery_config(settings: Settings, tuning: CeleryTuning) -> dict[str, Any]:
         # With REMAP_SIGTERM=SIGQUIT (docker/compose), a stop requeues running tasks after this grace
         # instead of waiting for them; keep the container's stop grace period above it (§1 D).
         "worker_soft_shutdown_timeout": 10.0,
-        # Also when idle: a worker-lost retry is an ETA message held by the worker, and the docs warn that
-        # a cold shutdown without soft shutdown may not restore ETA messages.
+        # Also when idle: a worker-lost retry given a countdown is an ETA message held by the worker, and
+        # the docs warn that a cold shutdown without soft shutdown may not restore ETA messages.
         "worker_enable_soft_shutdown_on_idle": True,
         # --- routing: https://docs.celeryq.dev/en/stable/userguide/routing.html
         # Declared so a worker started without -Q consumes every queue; unknown tasks go to the bulk lane,

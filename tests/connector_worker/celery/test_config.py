@@ -48,7 +48,7 @@ def test_defaults_keep_every_delay_below_the_visibility_timeout() -> None:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"time_limit_seconds": 29}, r"time_limit_seconds \+ worker_lost_retry_delay_seconds must be below"),
+        ({"time_limit_seconds": 30}, r"time_limit_seconds \+ worker_lost_retry_delay_seconds must be below"),
         ({"soft_time_limit_seconds": 28}, "need 0 < soft < hard time limit"),
         ({"worker_lost_retry_delay_seconds": 20}, "worker_lost_retry_delay_seconds must be below half"),
         ({"beat_lock_timeout_seconds": 5}, "beat_lock_timeout_seconds must exceed"),
