@@ -25,7 +25,9 @@ class PaymentOutcome(StrEnum):
     REGISTERED = "registered"  # this run registered a payment
     ALREADY_PAID = "already_paid"  # an earlier run (or a person) did
     NOT_CONFIRMED = "not_confirmed"  # the order is still a quotation (auto_confirm off, or pending)
-    NOTHING_DUE = "nothing_due"  # the invoice totals zero (a 100 % coupon): Odoo refuses a payment of nothing
+    NOTHING_DUE = (
+        "nothing_due"  # the invoice made has nothing to pay (a 100 % coupon): Odoo refuses a payment then
+    )
     NOTHING_INVOICED = "nothing_invoiced"  # Odoo has nothing to invoice yet (products invoiced on delivery)
     AMOUNT_MISMATCH = "amount_mismatch"  # not registered: Odoo's total differs from Magento's (flagged order)
     REFUNDED = "refunded"  # not registered: Magento refunded the order in full before Odoo was paid
@@ -45,8 +47,9 @@ def register_payment(
     Steps, each skipped when Odoo shows it done: post a draft invoice, or, with none, invoice the order
     when Odoo says it has something to invoice (the wizard's ``delivered`` method follows each product's
     invoicing policy, so a product invoiced on delivery is invoiced once delivered, by a later sync);
-    then pay every posted invoice that has something left to pay, by exactly that (the payment wizard's
-    own amount, never the order's total, which a partial invoice does not reach).
+    then pay every posted customer invoice that has something left to pay, by exactly that (the payment
+    wizard's own amount, never the order's total, which a partial invoice does not reach). An invoice just
+    posted is read back first: one with nothing to pay, or a credit note, is not paid.
 
     ``refresh``: read the order's invoice status and invoices again first, because the status actions
     just applied changed them (a confirmation, validated deliveries); without, ``order`` must hold them.
@@ -60,17 +63,21 @@ def register_payment(
         drafts = [gw.create_invoice(int(order["id"]))]
     for invoice_id in drafts:
         gw.post_invoice(invoice_id)
-    if drafts and Decimal(str(status["amount_total"])) <= 0:
-        return PaymentOutcome.NOTHING_DUE
-    due = drafts + [
+    # Read back what was just posted: the lines Odoo could invoice may sum to nothing (a free gift, a
+    # discount as large as the shipping) or make a credit note, and neither is paid.
+    posted_now = _customer_invoices(gw, drafts)
+    earlier = [inv for inv in invoices if inv["state"] == "posted"]
+    due = [
         int(inv["id"])
-        for inv in invoices
+        for inv in [*earlier, *posted_now]
         if inv["state"] == "posted"
         and inv["payment_state"] not in PAID_STATES
         and Decimal(str(inv["amount_residual"])) > 0
     ]
     if not due:
-        if any(inv["state"] == "posted" for inv in invoices):
+        if posted_now:
+            return PaymentOutcome.NOTHING_DUE
+        if earlier:
             return PaymentOutcome.ALREADY_PAID
         return PaymentOutcome.NOTHING_INVOICED
     for invoice_id in due:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from connector_worker.errors import MappingError, TransientError
 from connector_worker.runtime import Runtime
+from tasks.payments import PaymentOutcome, register_payment
 from tasks.sync import sync_order
 from tests.support.magento_sandbox import MagentoSandboxHandle
 from tests.support.odoo_sandbox import OdooSandboxHandle
@@ -96,6 +98,37 @@ def test_products_invoiced_on_delivery_are_invoiced_and_paid_once_delivered_neve
     assert "deliver" in second.actions and second.payment == "registered"
     assert len(record["invoice_ids"]) == 2
     assert _paid(odoo, record) == Decimal(str(record["amount_total"]))
+
+
+def test_an_invoice_with_nothing_to_pay_is_posted_and_left_unpaid_not_refused(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a confirmed order whose products Odoo invoices on delivery, and whose only line invoiceable now
+    # is a free gift (so the invoice Odoo can make totals 0.00)
+    order = magento_order(shop, "new")
+    sync_order(runtime, INSTANCE, order["entity_id"])
+    [record] = odoo_orders(odoo, order["entity_id"])
+    lines = odoo.read("sale.order.line", [("order_id", "=", record["id"])], ["product_id"])
+    products = sorted({line["product_id"][0] for line in lines if line["product_id"]})
+    odoo.call("product.product", "write", products, {"invoice_policy": "delivery"})
+    gift = odoo.call("product.product", "create", {"name": "Gift", "type": "service", "list_price": 0})
+    odoo.call(
+        "sale.order.line",
+        "create",
+        {"order_id": record["id"], "product_id": gift, "price_unit": 0.0, "product_uom_qty": 1},
+    )
+    gw = runtime.odoo()
+    gw.confirm_order(record["id"])
+    # when the payment step runs
+    [status] = gw.order_status([record["id"]])
+    journal = gw.bank_journal(None)
+    outcome = register_payment(
+        gw, status, journal=journal, memo="Magento #1", payment_date=dt.datetime.now(dt.UTC).date()
+    )
+    # then the 0.00 invoice is posted and nothing is paid (Odoo refuses a payment of nothing)
+    assert outcome == PaymentOutcome.NOTHING_DUE
+    [invoice] = odoo.read("account.move", [("id", "in", gw.order_status([record["id"]])[0]["invoice_ids"])])
+    assert (invoice["state"], Decimal(str(invoice["amount_total"]))) == ("posted", Decimal(0))
 
 
 def test_a_paid_order_whose_odoo_total_differs_from_magentos_is_confirmed_and_flagged_but_not_paid(
