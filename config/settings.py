@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -82,6 +83,9 @@ class InstanceOptions(_Strict):
 
     pull_interval_seconds: int = Field(default=300, ge=10)
     pull_overlap_seconds: int = Field(default=600, ge=0)
+    # Where the first pull (no watermark yet) starts: a go-live date for a shop whose older orders Odoo
+    # must not receive. None: the whole history. Orders last updated before it are never pulled.
+    pull_history_from: datetime | None = None
     # The reconcile (DESIGN.md): every so often, list the orders updated in a window and sync those Odoo
     # lacks or holds at another Magento status (a lost message, an order deleted in Odoo). 0 turns it off.
     reconcile_interval_seconds: int = Field(default=6 * 3600, ge=0)
@@ -100,6 +104,13 @@ class InstanceOptions(_Strict):
     # task can retry rather than as a time limit in the middle of a call.
     read_timeout_seconds: float = Field(default=15.0, gt=0)
     max_retries: int = Field(default=5, ge=0, le=20)
+
+    @field_validator("pull_history_from")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-01-01T00:00:00Z")
+        return value
 
     def target_for(self, state: str, status: str | None = None) -> OdooTarget | None:
         """Odoo target for a Magento order: a status override wins over a state override over the default."""

@@ -138,10 +138,10 @@ def pull_orders(
 
 
 def _continues_watermark(runtime: Runtime, instance_name: str, window: PullWindow) -> bool:
-    """Whether ``window`` starts at or before the watermark (or the beginning), so reading it leaves no gap
-    behind a watermark it moves."""
+    """Whether ``window`` starts at or before the watermark (or, before the first pull, where the instance's
+    history starts), so reading it leaves no gap behind a watermark it moves."""
     mark = read_watermark(runtime.redis, runtime.keys, instance_name)
-    if window.start <= (mark or FIRST_PULL_FROM):
+    if window.start <= (mark or first_pull_from(runtime, instance_name)):
         return True
     log.warning(
         "watermark_kept",
@@ -199,11 +199,20 @@ def default_window(runtime: Runtime, instance_name: str, since: dt.datetime | No
     """The window of a new run: from ``since`` when given, else watermark − overlap (or the beginning)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if since is None:
-        overlap = dt.timedelta(seconds=runtime.instance(instance_name).options.pull_overlap_seconds)
+        options = runtime.instance(instance_name).options
         since = pull_window_start(
-            runtime.redis, runtime.keys, instance_name, overlap=overlap, first_pull_from=FIRST_PULL_FROM
+            runtime.redis,
+            runtime.keys,
+            instance_name,
+            overlap=dt.timedelta(seconds=options.pull_overlap_seconds),
+            first_pull_from=first_pull_from(runtime, instance_name),
         )
     return PullWindow(start=since, until=now)
+
+
+def first_pull_from(runtime: Runtime, instance_name: str) -> dt.datetime:
+    """Where an instance's history starts for the pull: its ``pull_history_from``, else the beginning."""
+    return runtime.instance(instance_name).options.pull_history_from or FIRST_PULL_FROM
 
 
 def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> Dispatch:

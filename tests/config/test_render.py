@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def test_instances_and_odoo_settings_load_back_unchanged(tmp_path: Path) -> None
                 amount_tolerance=Decimal("0.05"),
                 status_map={"pending_payment": OdooTarget.CONFIRMED},
                 payment_journal_code="BNK2",
+                pull_history_from=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             ),
         ),
         InstanceConfig(

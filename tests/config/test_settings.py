@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ConfigError, load_settings
+from config.settings import ConfigError, InstanceOptions, load_settings
 from config.status_map import OdooTarget
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "instances.example.toml"
@@ -142,3 +142,10 @@ def test_unknown_instance_names_the_known_ones() -> None:
     settings = load_settings({})
     with pytest.raises(ConfigError, match="unknown \\(known: none configured\\)"):
         settings.instance("nope")
+
+
+def test_a_go_live_date_without_a_utc_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="UTC offset"):
+        InstanceOptions.model_validate({"pull_history_from": "2026-01-01T00:00:00"})
+    aware = InstanceOptions.model_validate({"pull_history_from": "2026-01-01T00:00:00Z"})
+    assert aware.pull_history_from is not None and aware.pull_history_from.utcoffset() is not None

@@ -14,7 +14,7 @@ import redis
 from connector_worker.redis_keys import RedisKeys
 from connector_worker.runtime import Runtime
 from connector_worker.watermarks import advance_watermark, read_watermark
-from tasks.pull import PullOutcome, PullWindow, pull_orders
+from tasks.pull import PullOutcome, PullWindow, default_window, pull_orders
 from tests.support.magento_sandbox import MagentoSandboxHandle
 from tests.support.odoo_sandbox import OdooSandboxHandle
 from tests.tasks.conftest import INSTANCE, make_settings
@@ -121,3 +121,33 @@ def test_a_window_starting_after_the_watermark_leaves_it_where_it_is(
     # while a window from the watermark on moves it
     pull_orders(small_pages, INSTANCE, PullWindow(mark, window.until), lambda o: None, select=every_order)
     assert read_watermark(small_pages.redis, small_pages.keys, INSTANCE) == moment
+
+
+def test_an_instance_that_goes_live_on_a_date_starts_its_first_pull_there(
+    shop: MagentoSandboxHandle, odoo: OdooSandboxHandle, redis_url: str, key_prefix: str
+) -> None:
+    # given orders made before and after an instance's go-live date, and no pull yet
+    before, _ = crowded_second(shop, 50, 2)
+    live = before + dt.timedelta(hours=1)
+    after, made = crowded_second(shop, 51, 3)
+    shop.control.resume_clock()
+    rt = Runtime(
+        make_settings(shop, odoo, redis_url, key_prefix, pull_history_from=live),
+        redis.Redis.from_url(redis_url),
+        RedisKeys(key_prefix),
+    )
+    try:
+        # when the first pull runs from where its default window starts (the orders are in the sandbox's
+        # future, so the window's end is set past them)
+        start = default_window(rt, INSTANCE).start
+        handed: list[int] = []
+        window = PullWindow(start, after + dt.timedelta(minutes=30))
+        pull_orders(
+            rt, INSTANCE, window, lambda o: handed.extend(x["entity_id"] for x in o), select=every_order
+        )
+        # then it starts at the go-live date, reads what came after and nothing before, and moves the watermark
+        assert start == live
+        assert handed == sorted(made)
+        assert read_watermark(rt.redis, rt.keys, INSTANCE) == after
+    finally:
+        rt.close()
