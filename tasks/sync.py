@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.settings import InstanceConfig
+from config.settings import InstanceConfig, InstanceOptions
 from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
 from connector_worker.locks import RedisLock, order_lock
 from connector_worker.log import bind_context, get_logger
@@ -253,42 +253,49 @@ def _bring_in_line(
         str(order.get("state") or ""), order.get("status"), before, options, paid=paid
     )
     order_id = int(record["id"])
-    deferred = [action for action in actions if action is SaleAction.LOCK]
-    for action in actions:
-        if action is SaleAction.LOCK:
-            continue
+    now_applied = [action for action in actions if action is not SaleAction.LOCK]
+    for action in now_applied:
         _apply(gw, order_id, action)
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
-    if options.auto_payment and paid and record["state"] == "sale" and is_refunded(order):
-        # Paid and refunded in full before Odoo registered the payment: booking the payment alone would
-        # show money Magento gave back (credit notes are not mirrored).
-        payment = PaymentOutcome.REFUNDED
-    elif (
-        options.auto_payment and paid and record["state"] == "sale" and record.get("magento_amount_mismatch")
-    ):
+    if options.auto_payment and paid and record["state"] == "sale":
+        # An order read this sync and left as it was holds its invoice status; one acted on, or just
+        # created, is read again by the payment step.
+        fresh = not now_applied and "invoice_status" in record
+        payment = _pay(runtime, options, order, record, now, fresh=fresh)
+    if SaleAction.LOCK in actions:  # last: a locked order takes no invoice
+        _apply(gw, order_id, SaleAction.LOCK)
+    return actions, payment
+
+
+def _pay(
+    runtime: Runtime,
+    options: InstanceOptions,
+    order: Mapping[str, Any],
+    record: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    fresh: bool,
+) -> PaymentOutcome:
+    """The payment of a confirmed order Magento shows paid, unless booking it would misstate the books."""
+    if is_refunded(order):
+        # Refunded in full before Odoo registered the payment: booking the payment alone would show money
+        # Magento gave back (credit notes are not mirrored).
+        return PaymentOutcome.REFUNDED
+    if record.get("magento_amount_mismatch"):
         # Odoo's total is not what Magento collected: paying Odoo's would book a payment nobody received.
         # The order carries the flag; a person registers the payment once the difference is understood.
-        payment = PaymentOutcome.AMOUNT_MISMATCH
         log.warning("payment_withheld", reason="Odoo's total differs from Magento's grand_total")
-    elif options.auto_payment and paid and record["state"] == "sale":
-        journal = _bank_journal(runtime, options.payment_journal_code)
-        memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
-        try:
-            # An order read this sync and left as it was holds its invoice status; one acted on, or just
-            # created, is read again.
-            fresh = (
-                not any(action is not SaleAction.LOCK for action in actions) and "invoice_status" in record
-            )
-            payment = register_payment(
-                gw, record, journal=journal, memo=memo, payment_date=now.date(), refresh=not fresh
-            )
-        except PermanentError:
-            runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again
-            raise
-    for action in deferred:
-        _apply(gw, order_id, action)
-    return actions, payment
+        return PaymentOutcome.AMOUNT_MISMATCH
+    journal = _bank_journal(runtime, options.payment_journal_code)
+    memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
+    try:
+        return register_payment(
+            runtime.odoo(), record, journal=journal, memo=memo, payment_date=now.date(), refresh=not fresh
+        )
+    except PermanentError:
+        runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again
+        raise
 
 
 def _bank_journal(runtime: Runtime, code: str | None) -> PaymentJournal:
