@@ -3,9 +3,10 @@
 The pull trusts its watermark and the synced markers in Redis; the reconcile trusts neither. Every
 ``reconcile_interval_seconds`` it reads the orders Magento updated in the last ``reconcile_window_seconds``
 (by the pull's keyset reader, one request per page) and asks Odoo, one search per page, which of them it
-holds and at which Magento status. An order Odoo lacks (a message lost with a Redis wipe, an order deleted
-in Odoo) or holds at another status (a sync that never ran) gets its sync again, with the payload as for
-a pull. An order waiting in the dead letters is left there: its replay is the operator's call.
+holds and at which Magento status and paid flag. An order Odoo lacks (a message lost with a Redis wipe, an
+order deleted in Odoo) or holds at another status or paid flag (a sync that never ran) gets its sync again,
+with the payload as for a pull. An order waiting in the dead letters is left there: its replay is the
+operator's call.
 
 The window ends ``pull_overlap_seconds`` ago: more recent orders are the pull's, and may still be queued.
 The watermark is never moved.
@@ -21,6 +22,7 @@ from connector_worker.dlq import DeadLetterStore
 from connector_worker.log import get_logger
 from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import forget_synced
+from mappers.status import is_paid
 from tasks.base import connector_task
 from tasks.pull import (
     Dispatch,
@@ -38,6 +40,8 @@ log = get_logger(__name__)
 
 RECONCILE_TASK = "orders.reconcile"
 RUN = "reconcile"  # names its lock, apart from the pull's
+# The Magento fields of an Odoo order the reconcile compares with Magento's order.
+LINE_FIELDS = ("magento_status", "magento_paid")
 
 
 def reconcile_window(runtime: Runtime, instance_name: str, now: dt.datetime | None = None) -> PullWindow:
@@ -70,22 +74,32 @@ def out_of_line_with_odoo(runtime: Runtime, instance_name: str) -> Select:
         if not candidates:
             return []
         held = runtime.odoo().find_orders(
-            instance_id, [order["entity_id"] for order in candidates], ("magento_status",)
+            instance_id, [order["entity_id"] for order in candidates], LINE_FIELDS
         )
         chosen = []
         for order in candidates:
             record = held.get(str(order["entity_id"]))
-            if record is None or (record.get("magento_status") or None) != order.get("status"):
+            seen = _magento_as_held(order)
+            if record is None or {field: record.get(field) or None for field in LINE_FIELDS} != seen:
                 log.info(
                     "order_out_of_line",
                     order_id=order["entity_id"],
-                    odoo="missing" if record is None else f"status {record.get('magento_status')}",
-                    magento=order.get("status"),
+                    odoo="missing" if record is None else {field: record.get(field) for field in LINE_FIELDS},
+                    magento=seen,
                 )
                 chosen.append(order)
         return chosen
 
     return select
+
+
+def _magento_as_held(order: Mapping[str, Any]) -> dict[str, Any]:
+    """What a sync in line with ``order`` left in Odoo's :data:`LINE_FIELDS`: its status, and whether it was
+    paid (an invoice can leave the status as it was and still change the Odoo order: confirmed, paid)."""
+    return {
+        "magento_status": order.get("status") or None,
+        "magento_paid": "paid" if is_paid(order) else "not_paid",
+    }
 
 
 def resync(runtime: Runtime, instance_name: str, send: Dispatch) -> Dispatch:

@@ -105,3 +105,23 @@ def test_the_reconcile_window_ends_where_the_pull_overlap_begins(runtime: Runtim
     window = reconcile_window(runtime, INSTANCE, now)
     assert window.until == now.replace(microsecond=0) - dt.timedelta(seconds=options.pull_overlap_seconds)
     assert window.until - window.start == dt.timedelta(seconds=options.reconcile_window_seconds)
+
+
+def test_an_order_paid_without_changing_its_status_is_out_of_line_until_synced(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a pending_payment order synced as an unpaid quotation
+    entity_id = next(
+        e for e in shop.control.order_ids() if shop.control.order(e)["state"] == "pending_payment"
+    )
+    sync_order(runtime, INSTANCE, entity_id)
+    select = out_of_line_with_odoo(runtime, INSTANCE)
+    assert select(runtime, INSTANCE, [shop.control.order(entity_id)]) == []
+    # when Magento records its payment (an invoice; the status stays pending_payment) and no sync runs
+    assert shop.control.invoice(entity_id)
+    paid = shop.control.order(entity_id)
+    assert paid["status"] == "pending_payment"
+    # then the reconcile picks it, and no longer once its sync has run
+    assert [order["entity_id"] for order in select(runtime, INSTANCE, [paid])] == [entity_id]
+    sync_order(runtime, INSTANCE, entity_id)
+    assert select(runtime, INSTANCE, [paid]) == []
