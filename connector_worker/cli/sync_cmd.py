@@ -117,6 +117,14 @@ def _report(outcome: PullOutcome, inline: InlineSync, skipped_as: str) -> None:
 
 
 _SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+INSTANCE_OPTION = click.option(
+    "--instance", "instance_name", required=True, help="Instance name from the instances file."
+)
+
+
+def _since_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--since`` (a UTC time) of the foreground pull and reconcile."""
+    return click.option("--since", type=click.DateTime(formats=_SINCE_FORMATS), help=help_text)
 
 
 def _read_window(
@@ -147,11 +155,10 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 @click.command("pull")
-@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
-@click.option(
-    "--since",
-    type=click.DateTime(formats=_SINCE_FORMATS),
-    help="Read orders updated since this UTC time instead of the watermark (a re-pull; a time after the watermark leaves it where it is).",
+@INSTANCE_OPTION
+@_since_option(
+    "Read orders updated since this UTC time instead of the watermark (a re-pull; a time after the "
+    "watermark leaves it where it is)."
 )
 def pull(instance_name: str, since: dt.datetime | None) -> None:
     """Run one pull of INSTANCE in the foreground, syncing each changed order inline."""
@@ -167,12 +174,8 @@ def pull(instance_name: str, since: dt.datetime | None) -> None:
 
 
 @click.command("reconcile")
-@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
-@click.option(
-    "--since",
-    type=click.DateTime(formats=_SINCE_FORMATS),
-    help="Look at orders updated since this UTC time instead of the instance's reconcile window.",
-)
+@INSTANCE_OPTION
+@_since_option("Look at orders updated since this UTC time instead of the instance's reconcile window.")
 def reconcile(instance_name: str, since: dt.datetime | None) -> None:
     """Diff INSTANCE's recent orders against Odoo; sync inline those Odoo lacks or holds at another status."""
 
@@ -199,7 +202,7 @@ def reconcile(instance_name: str, since: dt.datetime | None) -> None:
 
 
 @click.command("sync")
-@click.option("--instance", "instance_name", required=True, help="Instance name from the instances file.")
+@INSTANCE_OPTION
 @click.argument("entity_id", type=int)
 def sync(instance_name: str, entity_id: int) -> None:
     """Sync one Magento order (by its entity_id) into Odoo now."""
