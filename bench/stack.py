@@ -9,7 +9,6 @@ process group, logging to a file in the run's directory, stopped for sure.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -17,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connector_worker.demo.processes import Service, connector_command, spawn, stop_all, wait_until
+from connector_worker.demo.processes import Service, connector_command, http_ok, spawn, stop_all, wait_until
 from connector_worker.demo.stack import child_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_SECONDS = 60.0  # a 2,000-order seed and Celery's imports take a few seconds on 2 cores
-CONNECT_TIMEOUT_SECONDS = 1.0
 
 
 def base_env(extra: Mapping[str, str]) -> dict[str, str]:
@@ -30,14 +28,6 @@ def base_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = child_environment(os.environ)
     env.update(extra)
     return env
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT_SECONDS):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -78,7 +68,8 @@ class Stack:
 
     def webhook(self, env: Mapping[str, str], port: int) -> Service:
         proc = self.spawn("webhook", connector_command("webhook", "--port", str(port)), env)
-        wait_until(proc, lambda: _listening(port), f"listen on port {port}", START_TIMEOUT_SECONDS)
+        ready = f"http://127.0.0.1:{port}/readyz"
+        wait_until(proc, lambda: http_ok(ready), "answer /readyz", START_TIMEOUT_SECONDS)
         return proc
 
     def worker(

@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 STOP_GRACE_SECONDS = 10.0  # SIGTERM, then SIGKILL: a Celery warm shutdown finishes well within this
 KILL_WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.05
 LOG_TAIL_LINES = 25
+HTTP_PROBE_TIMEOUT_SECONDS = 2.0
 PORT_TAKEN = "address already in use"  # EADDRINUSE as Python, uvicorn and Valkey word it
 
 
@@ -150,6 +153,14 @@ def wait_until(service: Service, probe: Callable[[], Any], what: str, timeout: f
             return found
         time.sleep(POLL_SECONDS)
     raise service.failure(f"did not {what} within {timeout:.0f} s")
+
+
+def http_ok(url: str) -> bool:
+    """Whether ``url`` answers 200 now (a readiness probe: ``/readyz`` of the webhook receiver)."""
+    try:
+        return httpx.get(url, timeout=HTTP_PROBE_TIMEOUT_SECONDS).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def connector_command(*args: str) -> list[str]:

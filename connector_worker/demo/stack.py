@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
 from config import render
@@ -27,6 +26,7 @@ from connector_worker.demo.processes import (
     Service,
     ServiceError,
     connector_command,
+    http_ok,
     reserve_port,
     spawn,
     stop_all,
@@ -35,7 +35,6 @@ from connector_worker.demo.processes import (
 
 START_ATTEMPTS = 3
 READY_TIMEOUT_SECONDS = 60.0  # a cold start on a loaded 2-core box imports Celery, FastAPI, ... in each child
-HTTP_PROBE_TIMEOUT_SECONDS = 2.0
 # Celery timings for a demo that should finish in seconds: a busy order lock or a hiccup is retried within
 # a second or two (the delayed set is released every second), and beat wakes every second. The outbox relay
 # never ticks during a demo: it has nothing to do in one, and in a real Odoo it would claim the outbox rows
@@ -172,7 +171,7 @@ class Stack:
         )
         worker = self._spawn("worker", connector_command("worker", *worker_args))
         beat = self._spawn("beat", connector_command("beat", "-l", "INFO"))
-        self._wait(webhook, lambda: _http_ok(f"http://127.0.0.1:{webhook_port}/readyz"), "answer /readyz")
+        self._wait(webhook, lambda: http_ok(f"http://127.0.0.1:{webhook_port}/readyz"), "answer /readyz")
         self.say(f"  webhook  receiver on {self.webhook_url}")
         assert self.settings is not None
         broker = Broker(self.settings, self.tuning)
@@ -254,13 +253,6 @@ def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 def _module(name: str) -> list[str]:
     return [sys.executable, "-m", name]
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=HTTP_PROBE_TIMEOUT_SECONDS).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _safe_url(url: str) -> str:
