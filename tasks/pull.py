@@ -23,6 +23,7 @@ from connector_worker.redis_keys import QUEUE_PULL
 from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import changed_orders
 from connector_worker.watermarks import advance_watermark, pull_window_start, read_watermark
+from mappers.fields import ORDER_SEARCH_SELECTION
 from tasks.base import connector_task
 from tasks.resolve import Resolver
 
@@ -163,7 +164,12 @@ def _criteria(cursor: _Cursor, until: dt.datetime, size: int) -> SearchCriteria:
         base = base.any_of(
             Filter.of("updated_at", "gt", cursor.at), Filter.of("entity_id", "gt", cursor.after_id)
         )
-    return base.updated_since(cursor.at).where("updated_at", "lteq", until).page_size(size)
+    return (
+        base.updated_since(cursor.at)
+        .where("updated_at", "lteq", until)
+        .page_size(size)
+        .fields(ORDER_SEARCH_SELECTION)
+    )
 
 
 def _advance(cursor: _Cursor, items: Sequence[Mapping[str, Any]], is_last: bool) -> bool:
@@ -236,7 +242,7 @@ def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> 
                         "instance": instance_name,
                         "entity_id": entity_id,
                         "source": source,
-                        "order": sync_payload(order),
+                        "order": order,
                     },
                     queue=QUEUE_PULL,
                     producer=producer,
@@ -247,41 +253,6 @@ def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> 
                 )
 
     return send
-
-
-def sync_payload(order: Mapping[str, Any]) -> dict[str, Any]:
-    """The order as handed to its sync, without two copies Magento repeats inside it: each child item's
-    ``parent_item`` (the whole parent row, of which the mapping reads the ``item_id``) and the items of each
-    shipping assignment (the order's items again; the mapping reads the assignment's address).
-
-    That nearly halves the message (about 18 KB of JSON to 10 KB), which Celery encodes, keeps twice in
-    Redis (queue, then unacked) and decodes again. ``tests/tasks/test_pull_payload.py`` holds the mapping,
-    the customer and the synced version of the trimmed order to those of the whole one.
-    """
-    payload = dict(order)
-    items = order.get("items")
-    if isinstance(items, list):
-        payload["items"] = [_without_parent_copy(item) for item in items]
-    extension = order.get("extension_attributes")
-    assignments = extension.get("shipping_assignments") if isinstance(extension, Mapping) else None
-    if isinstance(extension, Mapping) and isinstance(assignments, list):
-        payload["extension_attributes"] = {
-            **extension,
-            "shipping_assignments": [
-                {key: value for key, value in assignment.items() if key != "items"}
-                if isinstance(assignment, Mapping)
-                else assignment
-                for assignment in assignments
-            ],
-        }
-    return payload
-
-
-def _without_parent_copy(item: Any) -> Any:
-    parent = item.get("parent_item") if isinstance(item, Mapping) else None
-    if not isinstance(parent, Mapping):
-        return item
-    return {**item, "parent_item": {"item_id": parent.get("item_id")}}
 
 
 @connector_task(PULL_TASK)

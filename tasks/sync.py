@@ -30,6 +30,7 @@ from connector_worker.odoo.orders import DuplicateOrderError
 from connector_worker.runtime import Runtime, get_runtime
 from connector_worker.synced import is_superseded, is_synced, mark_synced, synced_version, version
 from mappers import errors as mapping_errors
+from mappers.fields import ORDER_SELECTION
 from mappers.order import magento_order_to_odoo, magento_status_values
 from mappers.status import OdooOrderState, SaleAction, is_paid, is_refunded, sale_order_actions
 from tasks.base import connector_task
@@ -92,7 +93,7 @@ def sync_order(
     instance = runtime.instance(instance_name)
     magento = runtime.magento(instance_name)
     if order is None:
-        order = magento.get_order(entity_id)
+        order = magento.get_order(entity_id, ORDER_SELECTION)
     if is_synced(runtime.redis, runtime.keys, instance_name, order):
         return SyncOutcome(instance_name, entity_id, "unchanged")
     with order_lock(
@@ -103,7 +104,7 @@ def sync_order(
         # be stale, so a new one costs one read of its marker here.
         synced = synced_version(runtime.redis, runtime.keys, instance_name, entity_id)
         if is_superseded(synced, order):
-            order = magento.get_order(entity_id)
+            order = magento.get_order(entity_id, ORDER_SELECTION)
         if synced is not None and synced == version(order):
             return SyncOutcome(instance_name, entity_id, "unchanged")
         find_first = find_first or synced is not None

@@ -142,10 +142,11 @@ class MagentoClient:
 
     # -- orders ------------------------------------------------------------------------------------------
 
-    def get_order(self, entity_id: int) -> dict[str, Any]:
-        """``GET /V1/orders/{id}``; :class:`NotFoundError` when the order is gone."""
+    def get_order(self, entity_id: int, fields: str | None = None) -> dict[str, Any]:
+        """``GET /V1/orders/{id}``, only ``fields`` when given; :class:`NotFoundError` when the order is gone."""
         path = f"/orders/{positive_id(entity_id)}"
-        return expect_dict("GET", path, self.transport.call("GET", path))
+        params = [("fields", fields)] if fields else []
+        return expect_dict("GET", path, self.transport.call("GET", path, params=params))
 
     def order_comments(self, entity_id: int) -> list[dict[str, Any]]:
         """``GET /V1/orders/{id}/comments``: the status history, as Magento lists it."""

@@ -9,6 +9,11 @@ exactly the three deviations of real Magento that reference/magento.md §7 lists
 3. ``error-response.parameters`` (the shared ``error-parameters`` schema) may be an object (named
    placeholders such as ``%fieldName``) or a list of any values (``%1``, ``%2``).
 
+A request with Magento's ``fields`` parameter (a partial response, which the framework offers on every
+route and the spec does not describe) is checked without that parameter, and its answer against
+:func:`partial_spec`: the same schemas with no required properties, and nested lists and objects nullable
+(Magento's filter turns an empty one into ``null``).
+
 Requests and responses are validated as ``http://example.com/rest/default/V1/...`` (the spec's only
 server), whatever host and store code they were sent to. Failures raise :class:`ContractError` with one
 line per problem: where in the document, what is wrong, and the offending value.
@@ -68,10 +73,38 @@ def loosened_spec() -> dict[str, Any]:
     return spec
 
 
+def partial_spec() -> dict[str, Any]:
+    """The loosened spec for answers cut down by ``fields=``: nothing required, nested lists and objects nullable."""
+    spec = loosened_spec()
+    for schema in spec["components"]["schemas"].values():
+        _partial_schema(schema)
+    return spec
+
+
+def _partial_schema(schema: Any) -> None:
+    if not isinstance(schema, dict):
+        return
+    schema.pop("required", None)
+    for prop in schema.get("properties", {}).values():
+        if isinstance(prop, dict) and (prop.get("type") in ("array", "object") or "$ref" in prop):
+            if "$ref" in prop:  # a $ref cannot carry siblings in OpenAPI 3.0: wrap it
+                ref = prop.pop("$ref")
+                prop["allOf"] = [{"$ref": ref}]
+            prop["nullable"] = True
+        _partial_schema(prop)
+    _partial_schema(schema.get("items"))
+
+
 @functools.cache
-def magento_openapi() -> OpenAPI:
-    """The loosened spec as an ``openapi_core.OpenAPI`` (built once per process)."""
-    return OpenAPI.from_dict(copy.deepcopy(loosened_spec()))
+def magento_openapi(partial: bool = False) -> OpenAPI:
+    """The loosened spec (or its :func:`partial_spec`) as an ``openapi_core.OpenAPI``, built once per process."""
+    return OpenAPI.from_dict(copy.deepcopy(partial_spec() if partial else loosened_spec()))
+
+
+def is_partial(query: QueryInput) -> bool:
+    """Whether Magento cuts this request's answer down (``fields`` present and truthy to PHP)."""
+    values = [value for key, value in _query_pairs(query) if key == "fields"]
+    return bool(values) and values[-1] not in ("", "0")
 
 
 def spec_path(path: str) -> str:
@@ -168,7 +201,8 @@ def validate_request(
     content_type: str = "application/json",
 ) -> None:
     """Raise :class:`ContractError` unless the request matches an operation of the spec."""
-    request = _mock_request(method, path, query=query, headers=headers, body=body, content_type=content_type)
+    pairs = [(key, value) for key, value in _query_pairs(query) if key != "fields"]
+    request = _mock_request(method, path, query=pairs, headers=headers, body=body, content_type=content_type)
     with _lock:
         try:
             magento_openapi().validate_request(request)
@@ -197,7 +231,7 @@ def validate_response(
     )
     with _lock:
         try:
-            magento_openapi().validate_response(request, response)
+            magento_openapi(is_partial(query)).validate_response(request, response)
         except Exception as error:
             raise ContractError(f"response {status} to {method.upper()} {path}", _describe(error)) from error
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 import redis
@@ -14,6 +15,7 @@ import redis
 from connector_worker.redis_keys import RedisKeys
 from connector_worker.runtime import Runtime
 from connector_worker.watermarks import advance_watermark, read_watermark
+from mappers.fields import ITEM_FIELDS, ORDER_SEARCH_SELECTION
 from tasks.pull import PullOutcome, PullWindow, default_window, pull_orders
 from tests.support.magento_sandbox import MagentoSandboxHandle
 from tests.support.odoo_sandbox import OdooSandboxHandle
@@ -151,3 +153,28 @@ def test_an_instance_that_goes_live_on_a_date_starts_its_first_pull_there(
         assert read_watermark(rt.redis, rt.keys, INSTANCE) == after
     finally:
         rt.close()
+
+
+def test_the_pull_asks_magento_only_for_the_fields_a_sync_reads(
+    small_pages: Runtime, shop: MagentoSandboxHandle
+) -> None:
+    # given a few orders after every other
+    moment, created = crowded_second(shop, 40, 3)
+    shop.control.reset_requests()
+    handed: list[Mapping[str, Any]] = []
+    # when a run reads them
+    pull_orders(
+        small_pages,
+        INSTANCE,
+        PullWindow(moment, moment + dt.timedelta(minutes=1)),
+        handed.extend,
+        select=every_order,
+    )
+    # then the request carried the selection and each order handed to its sync holds just those fields
+    [request] = [r for r in shop.control.requests() if r.route == "V1/orders"]
+    assert ("fields", ORDER_SEARCH_SELECTION) in parse_qsl(request.query)
+    assert [int(order["entity_id"]) for order in handed] == created
+    for order in handed:
+        assert "payment" not in order and "base_grand_total" not in order
+        assert set(order["items"][0]) <= {f if isinstance(f, str) else f[0] for f in ITEM_FIELDS}
+        assert order["billing_address"]["country_id"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import parse_qsl
 
 from connector_worker.runtime import Runtime
+from mappers.fields import ORDER_SELECTION
 from tasks.resolve import Resolver
 from tasks.sync import sync_order
 from tests.support.magento_sandbox import MagentoSandboxHandle
@@ -128,3 +130,17 @@ def test_the_bank_journal_is_read_once_per_process(
     # then both are paid, and the bank journal was looked up once
     assert [outcome.payment for outcome in outcomes] == ["registered", "registered"]
     assert odoo.calls(model="account.journal", method="search_read") == 1
+
+
+def test_a_sync_without_a_payload_reads_the_order_once_and_only_the_fields_it_maps(
+    runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a new order announced by id alone (a webhook)
+    order = magento_order(shop, "new")
+    shop.control.reset_requests()
+    # when it is synced
+    assert sync_order(runtime, INSTANCE, order["entity_id"]).result == "created"
+    # then Magento was asked once, for the selection, and Odoo holds the order
+    reads = [r for r in shop.control.requests() if r.route == "V1/orders/{id}"]
+    assert [parse_qsl(r.query) for r in reads] == [[("fields", ORDER_SELECTION)]]
+    assert len(odoo_orders(odoo, order["entity_id"])) == 1

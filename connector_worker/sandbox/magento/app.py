@@ -26,7 +26,7 @@ from connector_worker.sandbox.magento.routes_sales import ROUTES as SALES_ROUTES
 from connector_worker.sandbox.magento.routes_shop import ROUTES as SHOP_ROUTES
 from connector_worker.sandbox.magento.search import UnknownColumnError
 from connector_worker.sandbox.magento.traffic import RequestRecord, now
-from connector_worker.sandbox.magento.webapi import ANONYMOUS, Reply, Req, Router, error_reply
+from connector_worker.sandbox.magento.webapi import ANONYMOUS, Reply, Req, Router, error_reply, partial_reply
 
 if TYPE_CHECKING:
     from connector_worker.sandbox.magento.instance import MagentoSandbox
@@ -160,7 +160,7 @@ class SandboxApp:
                 _json(body),
                 caller,
             )
-            reply = route.handler(req)
+            reply = partial_reply(route.handler(req), req.fields)
         except WebapiError as error:
             reply = error_reply(error)
         except UnknownColumnError as error:

@@ -5,14 +5,18 @@ ACL resources are those of Magento's ``Sales/etc/webapi.xml``; they name the res
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector_worker.sandbox.magento.documents import invoice_order, ship_order
 from connector_worker.sandbox.magento.errors import required_field
+from connector_worker.sandbox.magento.fields_filter import FieldTree, cut, parse_fields
 from connector_worker.sandbox.magento.orders import add_comment, cancel, hold, unhold
 from connector_worker.sandbox.magento.render import dumps
 from connector_worker.sandbox.magento.search import apply_criteria
 from connector_worker.sandbox.magento.webapi import Reply, Req, Route, json_reply
+
+if TYPE_CHECKING:
+    from connector_worker.sandbox.magento.state import SandboxState
 
 ORDER_COLUMNS = frozenset(
     [
@@ -218,6 +222,10 @@ SHIPMENT_COLUMNS = frozenset(
 
 def list_orders(req: Req) -> Reply:
     criteria = req.criteria()
+    selection = req.fields
+    tree = parse_fields(selection) if selection is not None else None
+    if selection is not None and tree is None:
+        return Reply(200, b"[]", filtered=True)
     state = req.sandbox.state
     with state.lock:
         page, total = apply_criteria(
@@ -226,21 +234,45 @@ def list_orders(req: Req) -> Reply:
             ORDER_COLUMNS,
             clamp_page=req.sandbox.config.clamp_out_of_range_page,
         )
-        items = b",".join(state.order_json(order) for order in page)
-    body = (
-        b'{"items":['
-        + items
-        + b'],"search_criteria":'
-        + dumps(criteria.echo())
-        + b',"total_count":%d}' % total
-    )
-    return Reply(200, body)
+        if tree is None:
+            return Reply(200, _search_result(state, page, None, criteria.echo(), total))
+        return Reply(200, _partial_search_result(state, page, tree, criteria.echo(), total), filtered=True)
+
+
+def _search_result(
+    state: SandboxState, page: list[dict[str, Any]], fields: FieldTree | None, echo: Any, total: int
+) -> bytes:
+    items = b",".join(state.order_json(order, fields) for order in page)
+    return b'{"items":[' + items + b'],"search_criteria":' + dumps(echo) + b',"total_count":%d}' % total
+
+
+def _partial_search_result(
+    state: SandboxState, page: list[dict[str, Any]], tree: FieldTree, echo: Any, total: int
+) -> bytes:
+    """The search result cut down to ``tree``, each order from its cached rendering of the selection."""
+    parts = []
+    if "items" in tree:
+        subtree = tree["items"]
+        if subtree is not None and not page:
+            parts.append(b'"items":null')  # Magento's filter turns an empty list into null
+        else:
+            parts.append(b'"items":[' + b",".join(state.order_json(order, subtree) for order in page) + b"]")
+    if "search_criteria" in tree:
+        subtree = tree["search_criteria"]
+        parts.append(b'"search_criteria":' + dumps(echo if subtree is None else cut(echo, subtree)))
+    if "total_count" in tree:
+        parts.append(b'"total_count":%d' % total)
+    return b"{" + b",".join(parts) + b"}" if parts else b"[]"
 
 
 def get_order(req: Req) -> Reply:
+    selection = req.fields
+    tree = parse_fields(selection) if selection is not None else None
+    if selection is not None and tree is None:
+        return Reply(200, b"[]", filtered=True)
     state = req.sandbox.state
     with state.lock:
-        return Reply(200, state.order_json(state.get_order(req.int_param("id"))))
+        return Reply(200, state.order_json(state.get_order(req.int_param("id")), tree), filtered=True)
 
 
 def list_comments(req: Req) -> Reply:

@@ -16,6 +16,7 @@ from connector_worker.sandbox.magento.catalog import Catalog
 from connector_worker.sandbox.magento.clock import SandboxClock
 from connector_worker.sandbox.magento.config import SandboxConfig
 from connector_worker.sandbox.magento.errors import entity_not_found
+from connector_worker.sandbox.magento.fields_filter import FieldTree, cut
 from connector_worker.sandbox.magento.render import dumps, render_order
 from connector_worker.sandbox.magento.stores import StoreView, default_store_views
 
@@ -37,7 +38,7 @@ class SandboxState:
         self.customers: dict[int, dict[str, Any]] = {}
         self.carts: dict[int, dict[str, Any]] = {}
         self._sequences: dict[str, int] = defaultdict(int)
-        self._order_json: dict[int, bytes] = {}
+        self._order_json: dict[int, dict[str, bytes]] = {}  # entity_id -> fields selection -> JSON
         self._listeners: list[OrderListener] = []
 
     # -- ids -----------------------------------------------------------------------------------------
@@ -96,13 +97,16 @@ class SandboxState:
             del self.orders[entity_id]
             self._order_json.pop(entity_id, None)
 
-    def order_json(self, order: dict[str, Any]) -> bytes:
-        """The order's REST JSON, rendered once per change."""
+    def order_json(self, order: dict[str, Any], fields: FieldTree | None = None) -> bytes:
+        """The order's REST JSON (cut down to ``fields`` when given), rendered once per change."""
+        key = "" if fields is None else repr(fields)
         with self.lock:
-            cached = self._order_json.get(order["entity_id"])
+            renderings = self._order_json.setdefault(order["entity_id"], {})
+            cached = renderings.get(key)
             if cached is None:
-                cached = dumps(render_order(order))
-                self._order_json[order["entity_id"]] = cached
+                rendered = render_order(order)
+                cached = dumps(rendered if fields is None else cut(rendered, fields))
+                renderings[key] = cached
             return cached
 
     def _notify(self, order: dict[str, Any], created: bool) -> None:

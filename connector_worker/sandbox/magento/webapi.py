@@ -7,12 +7,14 @@ would have split it). Literal segments win over parameters, as Magento's router 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from connector_worker.sandbox.magento.errors import WebapiError
+from connector_worker.sandbox.magento.fields_filter import FIELDS_PARAMETER, applies, partial
 from connector_worker.sandbox.magento.render import clean, dumps
 from connector_worker.sandbox.magento.search import (
     INVALID_TYPE_MESSAGE,
@@ -34,11 +36,27 @@ class Reply:
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = JSON_TYPE
+    # The route applied the request's ``fields`` selection itself (from its cache); dispatch must not again.
+    filtered: bool = False
 
 
 def json_reply(payload: Any, status: int = 200) -> Reply:
     """A JSON reply; records are cleaned (no NULL or ``_`` keys, numbers for money)."""
     return Reply(status, dumps(clean(payload)))
+
+
+def partial_reply(reply: Reply, selection: str | None) -> Reply:
+    """``reply`` cut down to ``selection`` as Magento does it: successful JSON answers only, once."""
+    if (
+        selection is None
+        or reply.filtered
+        or not 200 <= reply.status < 300
+        or reply.content_type != JSON_TYPE
+    ):
+        return reply
+    return Reply(
+        reply.status, dumps(partial(json.loads(reply.body), selection)), reply.headers, filtered=True
+    )
 
 
 def error_reply(error: WebapiError) -> Reply:
@@ -56,6 +74,12 @@ class Req:
     query: list[tuple[str, str]]
     body: Any
     caller: str | None
+
+    @property
+    def fields(self) -> str | None:
+        """The ``fields`` selection when Magento applies one (the last value, as PHP reads repeated keys)."""
+        values = [value for key, value in self.query if key == FIELDS_PARAMETER]
+        return values[-1] if values and applies(values[-1]) else None
 
     def int_param(self, name: str) -> int:
         """A path parameter declared ``int`` in the service signature (Magento casts or refuses)."""

@@ -1,0 +1,111 @@
+"""The Magento order fields a sync reads, as a ``fields=`` selection (Magento's partial responses).
+
+A whole order is about 14 KB of JSON, over half of it repeated data: each shipping assignment repeats the
+order's items, each child item repeats its parent row, and every amount comes again in base currency.
+The sync reads about a sixth of it. Asking Magento for just these fields makes it send less, and the
+worker parse less, carry less through Redis and decode less again.
+
+Keep this list next to the mappers: ``tests/mappers/test_order_fields.py`` maps the seed corpus through a
+recording order and fails on any read outside it, and checks that a filtered order maps as the whole one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mappers.lines import EXTENSION_TOTALS
+
+# A field is a name, or a (name, subfields) pair: a list is filtered item by item.
+Field = str | tuple[str, "Sequence[Field]"]
+
+ADDRESS_FIELDS: tuple[Field, ...] = (
+    "city",
+    "company",
+    "country_id",
+    "email",
+    "firstname",
+    "lastname",
+    "middlename",
+    "postcode",
+    "region_code",
+    "street",
+    "telephone",
+    "vat_id",
+)
+
+ITEM_FIELDS: tuple[Field, ...] = (
+    "item_id",
+    "parent_item_id",
+    ("parent_item", ("item_id",)),  # only when parent_item_id is absent; its other keys copy the parent row
+    "product_id",
+    "product_type",
+    "sku",
+    "name",
+    "qty_ordered",
+    "price",
+    "original_price",
+    "price_incl_tax",
+    "row_total",
+    "tax_amount",
+    "tax_percent",
+    "discount_amount",
+    "discount_tax_compensation_amount",
+)
+
+ORDER_FIELDS: tuple[Field, ...] = (
+    # identity, the sync's version of the order and the status map
+    "entity_id",
+    "increment_id",
+    "created_at",
+    "updated_at",
+    "state",
+    "status",
+    # totals, paid and invoiced
+    "order_currency_code",
+    "base_currency_code",
+    "grand_total",
+    "total_paid",
+    "total_due",
+    "total_invoiced",
+    "total_refunded",
+    "total_canceled",
+    # shipping, discount and tax lines
+    "is_virtual",
+    "shipping_description",
+    "shipping_amount",
+    "shipping_incl_tax",
+    "shipping_tax_amount",
+    "shipping_discount_amount",
+    "shipping_discount_tax_compensation_amount",
+    "discount_description",
+    "discount_tax_compensation_amount",
+    "coupon_code",
+    # the customer
+    "customer_email",
+    "customer_id",
+    "customer_firstname",
+    "customer_middlename",
+    "customer_lastname",
+    "customer_taxvat",
+    ("billing_address", ADDRESS_FIELDS),
+    ("items", ITEM_FIELDS),
+    (
+        "extension_attributes",
+        (
+            ("shipping_assignments", (("shipping", (("address", ADDRESS_FIELDS),)),)),
+            ("item_applied_taxes", ("item_id", "type", ("applied_taxes", ("percent",)))),
+            *(name for name, _, _ in EXTENSION_TOTALS),
+        ),
+    ),
+)
+
+
+def selection(fields: Sequence[Field]) -> str:
+    """``fields`` written as Magento reads them: ``a,b[c,d[e]]``."""
+    return ",".join(
+        field if isinstance(field, str) else f"{field[0]}[{selection(field[1])}]" for field in fields
+    )
+
+
+ORDER_SELECTION = selection(ORDER_FIELDS)  # for GET /V1/orders/{id}
+ORDER_SEARCH_SELECTION = f"items[{ORDER_SELECTION}],total_count"  # for GET /V1/orders (total_count pages it)
