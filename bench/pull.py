@@ -49,6 +49,7 @@ from bench.scenarios import SCENARIOS, Bench, Latency, Result, Scenario, fetch_o
 from bench.stack import Stack, base_env
 from config.render import instances_toml, odoo_environment
 from config.settings import BearerAuth, InstanceConfig, InstanceOptions, OdooSettings, Settings, load_settings
+from connector_worker import task_names
 from connector_worker.app import make_app
 from connector_worker.demo.catalog import mirror_products
 from connector_worker.demo.processes import reserve_port
@@ -235,7 +236,7 @@ def run(args: argparse.Namespace, redis_url: str, stack: Stack) -> dict[str, Any
         concurrency=args.concurrency,
         worker_pids=worker_pids,
         cpu_groups=cpu_groups,
-        send_pull=lambda kwargs: app.send_task("orders.pull", kwargs=kwargs, queue=QUEUE_PULL),
+        send_pull=lambda kwargs: app.send_task(task_names.PULL, kwargs=kwargs, queue=QUEUE_PULL),
         alive=alive,
         timeout=args.timeout,
         shop_orders=len(orders),

@@ -9,26 +9,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connector_worker import task_names
 from connector_worker.redis_keys import QUEUE_CONTROL, QUEUE_PULL
 
 if TYPE_CHECKING:
     from config.celery import CeleryTuning
     from config.settings import Settings
 
-PULL_TASK = "orders.pull"
-RECONCILE_TASK = "orders.reconcile"
-RELEASE_DELAYED_TASK = "connector.release_delayed"
-OUTBOX_RELAY_TASK = "outbox.relay"
-
 
 def pull_entry_name(instance: str) -> str:
     """Schedule entry name of one instance's pull (redbeat stores it under this name)."""
-    return f"{PULL_TASK}:{instance}"
+    return f"{task_names.PULL}:{instance}"
 
 
 def reconcile_entry_name(instance: str) -> str:
     """Schedule entry name of one instance's reconcile."""
-    return f"{RECONCILE_TASK}:{instance}"
+    return f"{task_names.RECONCILE}:{instance}"
 
 
 def _entry(task: str, every: float, queue: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -44,17 +40,22 @@ def _entry(task: str, every: float, queue: str, kwargs: dict[str, Any] | None = 
 def beat_schedule(settings: Settings, tuning: CeleryTuning) -> dict[str, dict[str, Any]]:
     """Celery ``beat_schedule`` mapping for ``settings``."""
     schedule = {
-        RELEASE_DELAYED_TASK: _entry(
-            RELEASE_DELAYED_TASK, tuning.release_delayed_every_seconds, QUEUE_CONTROL
+        task_names.RELEASE_DELAYED: _entry(
+            task_names.RELEASE_DELAYED, tuning.release_delayed_every_seconds, QUEUE_CONTROL
         ),
-        OUTBOX_RELAY_TASK: _entry(OUTBOX_RELAY_TASK, tuning.outbox_relay_every_seconds, QUEUE_CONTROL),
+        task_names.OUTBOX_RELAY: _entry(
+            task_names.OUTBOX_RELAY, tuning.outbox_relay_every_seconds, QUEUE_CONTROL
+        ),
     }
     for name, instance in sorted(settings.instances.items()):
         schedule[pull_entry_name(name)] = _entry(
-            PULL_TASK, instance.options.pull_interval_seconds, QUEUE_PULL, {"instance": name}
+            task_names.PULL, instance.options.pull_interval_seconds, QUEUE_PULL, {"instance": name}
         )
         if instance.options.reconcile_interval_seconds:
             schedule[reconcile_entry_name(name)] = _entry(
-                RECONCILE_TASK, instance.options.reconcile_interval_seconds, QUEUE_PULL, {"instance": name}
+                task_names.RECONCILE,
+                instance.options.reconcile_interval_seconds,
+                QUEUE_PULL,
+                {"instance": name},
             )
     return schedule

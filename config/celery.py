@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.settings import ConfigError, Settings
+from connector_worker import task_names
 from connector_worker.redis_keys import (
     ALL_QUEUES,
     QUEUE_CONTROL,
@@ -154,9 +155,9 @@ def broker_transport_options(keys: RedisKeys, tuning: CeleryTuning) -> dict[str,
 def task_routes() -> dict[str, dict[str, str]]:
     """Routes by task name; a sender may still pick another queue (a pull fans syncs out to orders.pull)."""
     return {
-        "orders.sync": {"queue": QUEUE_WEBHOOK},
-        "orders.pull": {"queue": QUEUE_PULL},
-        "orders.reconcile": {"queue": QUEUE_PULL},
+        task_names.SYNC: {"queue": QUEUE_WEBHOOK},
+        task_names.PULL: {"queue": QUEUE_PULL},
+        task_names.RECONCILE: {"queue": QUEUE_PULL},
         "orders.push*": {"queue": QUEUE_PUSH},
         "push.*": {"queue": QUEUE_PUSH},
         "outbox.*": {"queue": QUEUE_CONTROL},

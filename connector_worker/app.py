@@ -24,6 +24,7 @@ from config.celery import (
     celery_config,
 )
 from config.settings import Settings, load_settings
+from connector_worker import task_names
 from connector_worker.delayed import DelayedQueue, DelayedTask
 from connector_worker.log import bind_context, clear_context, configure_logging, get_logger
 from connector_worker.redis_keys import RedisKeys
@@ -113,9 +114,9 @@ def _release_delayed() -> int:
     return sent
 
 
-release_delayed = app.task(
-    name="connector.release_delayed", ignore_result=True, dead_letter_on_failure=False
-)(_release_delayed)
+release_delayed = app.task(name=task_names.RELEASE_DELAYED, ignore_result=True, dead_letter_on_failure=False)(
+    _release_delayed
+)
 
 
 def _configure_logging(**_: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 
 from config.settings import ConfigError
+from connector_worker import task_names
 from connector_worker.errors import ConfigurationError, PermanentError
 from connector_worker.locks import RedisLock
 from connector_worker.log import scrub_text
@@ -34,7 +35,7 @@ REPLAY_LOCK_TTL_MS = 30_000  # two operators replaying one entry at once send it
 # later must not apply. An ``orders.sync`` letter from a pull carries the order as Magento returned it then;
 # once the order's synced marker has expired nothing tells that payload is older than Odoo's data, so the
 # replayed sync reads the order from Magento again instead.
-STALE_ON_REPLAY: Mapping[str, tuple[str, ...]] = {"orders.sync": ("order",)}
+STALE_ON_REPLAY: Mapping[str, tuple[str, ...]] = {task_names.SYNC: ("order",)}
 
 
 # KEYS: the task's "written" marker, the stream. ARGV: marker TTL, stream max length, then field, value, ...

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import Settings
+from connector_worker import task_names
 from connector_worker.log import get_logger
 from connector_worker.odoo.gateway import OdooGateway
 from connector_worker.redis_keys import QUEUE_WEBHOOK
@@ -28,8 +29,6 @@ from tasks.base import connector_task
 
 log = get_logger(__name__)
 
-RELAY_TASK = "outbox.relay"
-SYNC_TASK = "orders.sync"
 PULL_EVENT = "pull"
 # Rows per claim, and claims per tick: a tick relays at most 250 rows, so it stays a short control task
 # and a burst of button presses drains over a few ticks (beat runs one every 10 s by default).
@@ -146,10 +145,10 @@ def send_sync(request: dict[str, Any]) -> None:
     """Queue ``orders.sync`` on the webhook queue: someone pressed a button and is waiting."""
     from connector_worker.app import app  # noqa: PLC0415 - the Celery app only where tasks are sent
 
-    app.send_task(SYNC_TASK, kwargs=request, queue=QUEUE_WEBHOOK)
+    app.send_task(task_names.SYNC, kwargs=request, queue=QUEUE_WEBHOOK)
 
 
-@connector_task(RELAY_TASK)
+@connector_task(task_names.OUTBOX_RELAY)
 def relay_outbox_task() -> dict[str, Any]:
     """Relay the outbox's pull rows to ``orders.sync``.
 

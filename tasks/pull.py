@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connector_worker import task_names
 from connector_worker.errors import TransientError
 from connector_worker.locks import hold_lock
 from connector_worker.log import get_logger
@@ -35,11 +36,9 @@ FIRST_PULL_FROM = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no watermark yet: th
 # instead is retried with the same window and redoes the same pages; one whose window was given (a
 # continuation, a re-pull) did so until its retries were spent, and the rest of the window was never read.
 PULL_RUN_BUDGET_SECONDS = 12.0
-SYNC_TASK = "orders.sync"
 # Redis commands a page's publish pipeline holds before it is sent (one LPUSH per message): a page of the
 # largest size Magento serves goes in one round trip.
 PUBLISH_BATCH_COMMANDS = 300
-PULL_TASK = "orders.pull"
 
 # Hands over one page's orders; returns once they are safely queued (or synced), so the watermark may move.
 Dispatch = Callable[[Sequence[Mapping[str, Any]]], None]
@@ -237,7 +236,7 @@ def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> 
             for order in orders:
                 entity_id = int(order["entity_id"])
                 app.send_task(
-                    SYNC_TASK,
+                    task_names.SYNC,
                     kwargs={
                         "instance": instance_name,
                         "entity_id": entity_id,
@@ -255,7 +254,7 @@ def enqueue_sync(runtime: Runtime, instance_name: str, source: str = "pull") -> 
     return send
 
 
-@connector_task(PULL_TASK)
+@connector_task(task_names.PULL)
 def pull_orders_task(
     instance: str, since: str | None = None, until: str | None = None, after_id: int | None = None
 ) -> dict[str, Any]:
@@ -270,7 +269,7 @@ def pull_orders_task(
     outcome = pull_orders(
         runtime, instance, window, enqueue_sync(runtime, instance), budget_seconds=run_budget()
     )
-    finish_run(PULL_TASK, instance, window, outcome)
+    finish_run(task_names.PULL, instance, window, outcome)
     return {"pages": outcome.pages, "dispatched": outcome.dispatched, "skipped": outcome.skipped}
 
 

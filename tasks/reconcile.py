@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from connector_worker import task_names
 from connector_worker.dlq import DeadLetterStore
 from connector_worker.log import get_logger
 from connector_worker.runtime import Runtime, get_runtime
@@ -38,7 +39,6 @@ from tasks.resolve import Resolver
 
 log = get_logger(__name__)
 
-RECONCILE_TASK = "orders.reconcile"
 RUN = "reconcile"  # names its lock, apart from the pull's
 # The Magento fields of an Odoo order the reconcile compares with Magento's order.
 LINE_FIELDS = ("magento_status", "magento_paid")
@@ -113,7 +113,7 @@ def resync(runtime: Runtime, instance_name: str, send: Dispatch) -> Dispatch:
     return dispatch
 
 
-@connector_task(RECONCILE_TASK)
+@connector_task(task_names.RECONCILE)
 def reconcile_orders_task(
     instance: str, since: str | None = None, until: str | None = None, after_id: int | None = None
 ) -> dict[str, Any]:
@@ -129,5 +129,5 @@ def reconcile_orders_task(
         select=out_of_line_with_odoo(runtime, instance),
         run=RUN,
     )
-    finish_run(RECONCILE_TASK, instance, window, outcome)
+    finish_run(task_names.RECONCILE, instance, window, outcome)
     return {"pages": outcome.pages, "seen": outcome.seen, "dispatched": outcome.dispatched}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import InstanceConfig, InstanceOptions
+from connector_worker import task_names
 from connector_worker.errors import MappingError, OutcomeUnknownError, PermanentError, TransientError
 from connector_worker.locks import RedisLock, order_lock
 from connector_worker.log import bind_context, get_logger
@@ -341,7 +342,7 @@ def _record_error(gw: OdooGateway, record: Mapping[str, Any], exc: PermanentErro
     return exc
 
 
-@connector_task("orders.sync")
+@connector_task(task_names.SYNC)
 def sync_order_task(
     instance: str,
     entity_id: int,

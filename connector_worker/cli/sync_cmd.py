@@ -16,6 +16,7 @@ import click
 import redis
 
 from config.settings import Settings, load_settings
+from connector_worker import task_names
 from connector_worker.dlq import Attempt, DeadLetter, DeadLetterStore, failure_reason
 from connector_worker.errors import ConnectorError, TransientError
 from connector_worker.log import bind_context, clear_context, configure_logging
@@ -27,7 +28,6 @@ from tasks.reconcile import RUN as RECONCILE_RUN
 from tasks.reconcile import out_of_line_with_odoo, reconcile_window, resync
 from tasks.sync import SyncOutcome, sync_order
 
-SYNC_TASK = "orders.sync"
 BAR_WIDTH = 30
 
 
@@ -69,7 +69,7 @@ class InlineSync:
     def _dead_letter(self, entity_id: int, exc: Exception) -> None:
         letter = DeadLetter(
             reason=failure_reason(exc, 1, retryable=isinstance(exc, TransientError)),
-            task=SYNC_TASK,
+            task=task_names.SYNC,
             task_id=f"cli-{self.source}-{self.instance}-{entity_id}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
             kwargs={"instance": self.instance, "entity_id": entity_id, "source": self.source},
             attempts=(Attempt.from_exception(1, exc),),

@@ -14,11 +14,11 @@ from typing import Any
 import redis
 from celery import Celery
 
-from config.beat import PULL_TASK
 from config.celery import CeleryTuning
 from config.settings import Settings
 from connector_worker.app import make_app
 from connector_worker.redis_keys import QUEUE_PULL, RedisKeys
+from connector_worker.task_names import PULL
 
 RESULT_KEY_INFIX = (
     "celery-task-meta-"  # Celery's Redis result backend key: <global_keyprefix><infix><task id>
@@ -52,7 +52,7 @@ class Broker:
 
     def queue_pull(self, instance: str) -> str:
         """Queue one ``orders.pull`` of ``instance`` now (beat's first tick comes one interval later)."""
-        result = self.app.send_task(PULL_TASK, kwargs={"instance": instance}, queue=QUEUE_PULL)
+        result = self.app.send_task(PULL, kwargs={"instance": instance}, queue=QUEUE_PULL)
         return str(result.id)
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import ConfigError, InstanceConfig, Settings
-from connector_worker import redis_keys
+from connector_worker import redis_keys, task_names
 from connector_worker.webhook import claims
 from connector_worker.webhook.payloads import OrderHint, PayloadError, parse_order_hint
 from connector_worker.webhook.signatures import (
@@ -31,7 +31,6 @@ from connector_worker.webhook.signatures import (
     verify_hmac,
 )
 
-SYNC_TASK_NAME = "orders.sync"
 # How long a duplicate waits for the copy being queued by another request to succeed or give up, and how
 # often it looks: a send takes milliseconds, and Adobe Commerce's hook timeout is a few seconds.
 DUPLICATE_WAIT_SECONDS = 2.0
@@ -163,7 +162,7 @@ class WebhookReceiver:
             return "duplicate"
         try:
             self.send_task(
-                SYNC_TASK_NAME,
+                task_names.SYNC,
                 kwargs={"instance": instance, "entity_id": hint.entity_id, "source": "webhook"},
                 queue=redis_keys.QUEUE_WEBHOOK,
             )

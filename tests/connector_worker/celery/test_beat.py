@@ -16,8 +16,8 @@ from pathlib import Path
 
 import redis
 
-from config.beat import OUTBOX_RELAY_TASK, PULL_TASK, RELEASE_DELAYED_TASK
 from connector_worker.redis_keys import QUEUE_CONTROL, QUEUE_PULL, RedisKeys
+from connector_worker.task_names import OUTBOX_RELAY, PULL, RELEASE_DELAYED
 from tests.support.celery_worker import TEST_TUNING, celery_env, start_beat, wait_until, write_instances_file
 
 PULL_INTERVAL_SECONDS = 10  # the smallest InstanceOptions allows
@@ -67,10 +67,10 @@ def test_two_beats_schedule_each_pull_once_per_interval(
     assert len(holders) == 1, holders
     # and each instance was pulled exactly once in the interval, not once per beat
     assert sorted((name, str(kwargs)) for name, kwargs in pulls) == [
-        (PULL_TASK, str({"instance": "outlet"})),
-        (PULL_TASK, str({"instance": "shop"})),
+        (PULL, str({"instance": "outlet"})),
+        (PULL, str({"instance": "shop"})),
     ]
     # and the 1 s outbox tick came about once a second, not twice
-    relays = control.count(OUTBOX_RELAY_TASK)
+    relays = control.count(OUTBOX_RELAY)
     assert observed - 3 <= relays <= observed + 1, (relays, observed)
-    assert control.count(RELEASE_DELAYED_TASK) <= observed / tuning.release_delayed_every_seconds + 2
+    assert control.count(RELEASE_DELAYED) <= observed / tuning.release_delayed_every_seconds + 2

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from config.beat import (
-    OUTBOX_RELAY_TASK,
-    PULL_TASK,
-    RECONCILE_TASK,
-    RELEASE_DELAYED_TASK,
-    beat_schedule,
-    pull_entry_name,
-    reconcile_entry_name,
-)
+from config.beat import beat_schedule, pull_entry_name, reconcile_entry_name
 from config.celery import CeleryTuning, celery_config
 from config.settings import ConfigError, InstanceConfig, InstanceOptions, Settings
 from connector_worker.app import make_app, task_modules
 from connector_worker.redis_keys import ALL_QUEUES
+from connector_worker.task_names import OUTBOX_RELAY, PULL, RECONCILE, RELEASE_DELAYED
 
 
 def _settings(reconcile_every: int = 0, **pull_intervals: int) -> Settings:
@@ -113,30 +106,29 @@ def test_redbeat_settings() -> None:
 def test_beat_schedule_has_one_pull_per_instance() -> None:
     schedule = beat_schedule(_settings(shop=300, outlet=60), CeleryTuning())
     assert set(schedule) == {
-        RELEASE_DELAYED_TASK,
-        OUTBOX_RELAY_TASK,
+        RELEASE_DELAYED,
+        OUTBOX_RELAY,
         pull_entry_name("shop"),
         pull_entry_name("outlet"),
     }
     shop = schedule[pull_entry_name("shop")]
-    assert shop["task"] == PULL_TASK
+    assert shop["task"] == PULL
     assert shop["schedule"] == 300.0
     assert shop["kwargs"] == {"instance": "shop"}
     assert shop["options"] == {"queue": "orders.pull", "expires": 300.0}
-    assert schedule[RELEASE_DELAYED_TASK]["options"]["queue"] == "connector.control"
+    assert schedule[RELEASE_DELAYED]["options"]["queue"] == "connector.control"
 
 
 def test_beat_schedule_has_one_reconcile_per_instance_unless_turned_off() -> None:
     schedule = beat_schedule(_settings(reconcile_every=21600, shop=300, outlet=60), CeleryTuning())
     for name in ("shop", "outlet"):
         entry = schedule[reconcile_entry_name(name)]
-        assert entry["task"] == RECONCILE_TASK
+        assert entry["task"] == RECONCILE
         assert entry["kwargs"] == {"instance": name}
         assert entry["options"] == {"queue": "orders.pull", "expires": 21600.0}
     assert InstanceOptions().reconcile_interval_seconds == 21600  # on by default
     assert not any(
-        entry["task"] == RECONCILE_TASK
-        for entry in beat_schedule(_settings(shop=300), CeleryTuning()).values()
+        entry["task"] == RECONCILE for entry in beat_schedule(_settings(shop=300), CeleryTuning()).values()
     )
 
 
