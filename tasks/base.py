@@ -28,6 +28,7 @@ import redis
 from celery import Task, signals
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 
+from connector_worker import task_names
 from connector_worker.app import app, get_keys, get_redis, get_settings
 from connector_worker.delayed import DelayedQueue, DelayedTask
 from connector_worker.dlq import (
@@ -208,7 +209,17 @@ def _write_dead_letter(
     try:
         entry_id = DeadLetterStore(get_redis(), get_keys()).add_once(letter)
     except redis.RedisError:
-        log.exception("dead_letter_write_failed", task=letter.task, task_id=letter.task_id)
+        # The message is acked all the same, so this line is the only record of the failure: it says what
+        # failed, why, and how to run it again (the reconcile also finds the order within its window).
+        log.exception(
+            "dead_letter_write_failed",
+            task=letter.task,
+            task_id=letter.task_id,
+            instance=letter.instance,
+            order_id=letter.entity_id,
+            reason=letter.reason,
+            replay=_replay_command(letter),
+        )
         return
     if entry_id is None:
         return  # the same failure signalled twice (hard time limit): already written
@@ -220,6 +231,13 @@ def _write_dead_letter(
         attempts=len(letter.attempts),
         task=letter.task,
     )
+
+
+def _replay_command(letter: DeadLetter) -> str | None:
+    """The command that syncs the letter's order again by hand, when the letter names one."""
+    if letter.task != task_names.SYNC or letter.instance is None or letter.entity_id is None:
+        return None
+    return f"connector sync --instance {letter.instance} {letter.entity_id}"
 
 
 signals.task_failure.connect(_write_dead_letter)
