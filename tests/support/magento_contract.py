@@ -12,7 +12,7 @@ exactly the three deviations of real Magento that reference/magento.md §7 lists
 A request with Magento's ``fields`` parameter (a partial response, which the framework offers on every
 route and the spec does not describe) is checked without that parameter, and its answer against
 :func:`partial_spec`: the same schemas with no required properties, and nested lists and objects nullable
-(Magento's filter turns an empty one into ``null``).
+(Magento's filter turns an empty one into ``null``, and PHP writes an object it emptied as ``[]``).
 
 Requests and responses are validated as ``http://example.com/rest/default/V1/...`` (the spec's only
 server), whatever host and store code they were sent to. Failures raise :class:`ContractError` with one
@@ -74,7 +74,8 @@ def loosened_spec() -> dict[str, Any]:
 
 
 def partial_spec() -> dict[str, Any]:
-    """The loosened spec for answers cut down by ``fields=``: nothing required, nested lists and objects nullable."""
+    """The loosened spec for answers cut down by ``fields=``: nothing required, nested lists and objects may be
+    ``null`` (an empty one filtered) and objects ``[]`` (one the filter emptied)."""
     spec = loosened_spec()
     for schema in spec["components"]["schemas"].values():
         _partial_schema(schema)
@@ -85,13 +86,16 @@ def _partial_schema(schema: Any) -> None:
     if not isinstance(schema, dict):
         return
     schema.pop("required", None)
-    for prop in schema.get("properties", {}).values():
-        if isinstance(prop, dict) and (prop.get("type") in ("array", "object") or "$ref" in prop):
-            if "$ref" in prop:  # a $ref cannot carry siblings in OpenAPI 3.0: wrap it
-                ref = prop.pop("$ref")
-                prop["allOf"] = [{"$ref": ref}]
-            prop["nullable"] = True
+    properties = schema.get("properties", {})
+    for name, prop in list(properties.items()):
         _partial_schema(prop)
+        if not isinstance(prop, dict):
+            continue
+        if "$ref" in prop or prop.get("type") == "object":
+            # PHP writes an object the filter emptied as []; a $ref cannot carry siblings in OpenAPI 3.0
+            properties[name] = {"anyOf": [prop, {"type": "array", "maxItems": 0}], "nullable": True}
+        elif prop.get("type") == "array":
+            prop["nullable"] = True
     _partial_schema(schema.get("items"))
 
 

@@ -4,11 +4,11 @@
 depth; a list is filtered item by item. Magento's quirks are kept, since a client must live with them:
 
 * the parameter is applied only when PHP finds it truthy (absent, ``""`` and ``"0"`` leave the response whole);
-* a selection with any character besides letters, digits, ``_``, ``[``, ``]`` and ``,``, or with unbalanced
-  brackets, turns a successful response into ``[]``;
+* a selection with any character besides letters, digits, ``_``, ``[``, ``]`` and ``,``, or with a ``[``
+  left open, turns a successful object or list answer into ``[]`` (scalar answers are left alone);
 * a key selected bare keeps its whole value; a key the response lacks is simply absent;
 * an *empty* list or object filtered by a nested selection comes back as ``null`` (``items: null`` on an
-  empty page).
+  empty page), and an object the filter left with no key as ``[]`` (PHP has one array type).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 FIELDS_PARAMETER = "fields"
 FieldTree = dict[str, "FieldTree | None"]  # None: the key is kept whole
 
-_ALLOWED = re.compile(r"^[\w\[\],]+$", re.ASCII)
+_ALLOWED = re.compile(r"[\w\[\],]+", re.ASCII)
 
 
 def applies(selection: str | None) -> bool:
@@ -29,7 +29,7 @@ def applies(selection: str | None) -> bool:
 
 def parse_fields(selection: str) -> FieldTree | None:
     """The selection as a tree of keys, or None when Magento would refuse it (and answer ``[]``)."""
-    if not _ALLOWED.match(selection):
+    if not _ALLOWED.fullmatch(selection):
         return None
     stack: list[tuple[FieldTree, str | None]] = []
     current: FieldTree = {}
@@ -86,11 +86,22 @@ def _intersect(record: dict[str, Any], tree: FieldTree) -> dict[str, Any]:
 
 def cut(value: Any, tree: FieldTree) -> Any:
     """``value`` cut down to ``tree``, rendered as PHP would: an object left with no key is ``[]``."""
-    kept = apply_fields(value, tree)
-    return [] if kept == {} else kept
+    return _php_empties(apply_fields(value, tree))
+
+
+def _php_empties(value: Any) -> Any:
+    """PHP has one array type, so every object the filter emptied is written ``[]``, at any depth."""
+    if isinstance(value, dict):
+        return {key: _php_empties(item) for key, item in value.items()} if value else []
+    if isinstance(value, list):
+        return [_php_empties(item) for item in value]
+    return value
 
 
 def partial(payload: Any, selection: str) -> Any:
-    """What Magento answers for ``payload`` with ``fields=selection``."""
+    """What Magento answers for ``payload`` with ``fields=selection``: only an object or a list is cut (the
+    webapi checks ``is_array`` first), and an unreadable selection turns it into ``[]``."""
+    if not isinstance(payload, dict | list):
+        return payload
     tree = parse_fields(selection)
     return [] if tree is None else cut(payload, tree)

@@ -222,10 +222,6 @@ SHIPMENT_COLUMNS = frozenset(
 
 def list_orders(req: Req) -> Reply:
     criteria = req.criteria()
-    selection = req.fields
-    tree = parse_fields(selection) if selection is not None else None
-    if selection is not None and tree is None:
-        return Reply(200, b"[]", filtered=True)
     state = req.sandbox.state
     with state.lock:
         page, total = apply_criteria(
@@ -234,15 +230,18 @@ def list_orders(req: Req) -> Reply:
             ORDER_COLUMNS,
             clamp_page=req.sandbox.config.clamp_out_of_range_page,
         )
+        # Magento cuts the answer after the search ran, so a refused search is refused whatever the fields
+        selection = req.fields
+        if selection is None:
+            return Reply(200, _search_result(state, page, criteria.echo(), total))
+        tree = parse_fields(selection)
         if tree is None:
-            return Reply(200, _search_result(state, page, None, criteria.echo(), total))
+            return Reply(200, b"[]", filtered=True)
         return Reply(200, _partial_search_result(state, page, tree, criteria.echo(), total), filtered=True)
 
 
-def _search_result(
-    state: SandboxState, page: list[dict[str, Any]], fields: FieldTree | None, echo: Any, total: int
-) -> bytes:
-    items = b",".join(state.order_json(order, fields) for order in page)
+def _search_result(state: SandboxState, page: list[dict[str, Any]], echo: Any, total: int) -> bytes:
+    items = b",".join(state.order_json(order) for order in page)
     return b'{"items":[' + items + b'],"search_criteria":' + dumps(echo) + b',"total_count":%d}' % total
 
 
@@ -266,13 +265,14 @@ def _partial_search_result(
 
 
 def get_order(req: Req) -> Reply:
-    selection = req.fields
-    tree = parse_fields(selection) if selection is not None else None
-    if selection is not None and tree is None:
-        return Reply(200, b"[]", filtered=True)
     state = req.sandbox.state
     with state.lock:
-        return Reply(200, state.order_json(state.get_order(req.int_param("id")), tree), filtered=True)
+        order = state.get_order(req.int_param("id"))  # a missing order is a 404 whatever the fields
+        selection = req.fields
+        tree = parse_fields(selection) if selection is not None else None
+        if selection is not None and tree is None:
+            return Reply(200, b"[]", filtered=True)
+        return Reply(200, state.order_json(order, tree), filtered=True)
 
 
 def list_comments(req: Req) -> Reply:
