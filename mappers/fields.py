@@ -5,8 +5,10 @@ order's items, each child item repeats its parent row, and every amount comes ag
 The sync reads about a sixth of it. Asking Magento for just these fields makes it send less, and the
 worker parse less, carry less through Redis and decode less again.
 
-Keep this list next to the mappers: ``tests/mappers/test_order_fields.py`` maps the seed corpus through a
-recording order and fails on any read outside it, and checks that a filtered order maps as the whole one.
+Keep this list next to the mappers. Two tests run orders that note every key read from them and fail on
+a read outside it: ``tests/mappers/test_order_fields.py`` maps the seed corpus (and checks that a cut order
+maps as the whole one), ``tests/tasks/test_fields_read.py`` runs the pull, its syncs, syncs by id and the
+reconcile against the sandboxes.
 """
 
 from __future__ import annotations

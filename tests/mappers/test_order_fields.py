@@ -23,16 +23,15 @@ from mappers import (
     required_countries,
     required_products,
 )
-from mappers.fields import ORDER_FIELDS, ORDER_SELECTION, Field
+from mappers.fields import ORDER_FIELDS, ORDER_SELECTION
 from mappers.money import ROUND_PER_LINE
 from mappers.status import is_refunded
 from tests.mappers.contexts import SYNCED_AT, resolved_context
+from tests.support.recording import Path, Recording, selected_paths
 
 SEEDS = (1, 4, 7, 11)
 ORDERS_PER_SEED = 80
 COUNTRIES = {code: 100 + n for n, code in enumerate(sorted({"US", "GB", "DE", "FR", "NL", "SA"}))}
-
-Path = tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
@@ -46,62 +45,6 @@ def orders() -> Iterator[list[dict[str, Any]]]:
         finally:
             sandbox.close()
     yield found
-
-
-class Recording(dict[str, Any]):
-    """An order that notes the path of every key read from it (nested objects and lists included)."""
-
-    def __init__(self, data: dict[str, Any], path: Path, reads: set[Path]) -> None:
-        super().__init__({key: _record(value, (*path, key), reads) for key, value in data.items()})
-        self._path, self._reads = path, reads
-
-    def _read(self, key: object) -> None:
-        self._reads.add((*self._path, str(key)))
-
-    def __getitem__(self, key: str) -> Any:
-        self._read(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        self._read(key)
-        return super().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        self._read(key)
-        return super().__contains__(key)
-
-    def _read_all(self) -> None:
-        self._reads.update((*self._path, key) for key in dict.__iter__(self))
-
-    def __iter__(self) -> Iterator[str]:
-        self._read_all()
-        return super().__iter__()
-
-    def items(self) -> Any:
-        self._read_all()
-        return super().items()
-
-    def values(self) -> Any:
-        self._read_all()
-        return super().values()
-
-
-def _record(value: Any, path: Path, reads: set[Path]) -> Any:
-    if isinstance(value, dict):
-        return Recording(value, path, reads)
-    if isinstance(value, list):
-        return [_record(item, path, reads) for item in value]
-    return value
-
-
-def _selected(fields: tuple[Field, ...] | list[Field], prefix: Path = ()) -> set[Path]:
-    """Every path the selection keeps; a list's items share the list's path."""
-    paths: set[Path] = set()
-    for field in fields:
-        name, subfields = (field, ()) if isinstance(field, str) else field
-        paths.add((*prefix, name))
-        paths |= _selected(list(subfields), (*prefix, name))
-    return paths
 
 
 def _everything_a_sync_reads(order: dict[str, Any], ctx_order: dict[str, Any]) -> None:
@@ -125,16 +68,28 @@ def _everything_a_sync_reads(order: dict[str, Any], ctx_order: dict[str, Any]) -
 
 def test_the_selection_holds_every_field_the_mapping_reads(orders: list[dict[str, Any]]) -> None:
     reads: set[Path] = set()
-    for order in orders:
+    for order in [*orders, *(_fallback_shape(order) for order in orders)]:
         parsed = loads(json.dumps(order))
         _everything_a_sync_reads(Recording(parsed, (), reads), parsed)
-    missing = sorted(".".join(path) for path in reads - _selected(ORDER_FIELDS))
+    missing = sorted(".".join(path) for path in reads - selected_paths(ORDER_FIELDS))
     assert not missing, (
         f"read by the sync but not asked of Magento (add them to mappers/fields.py): {missing}"
     )
     # and the recorder saw the nested reads, so the check above has teeth
     assert ("extension_attributes", "shipping_assignments", "shipping", "address", "country_id") in reads
     assert ("items", "qty_ordered") in reads
+    # and the fallbacks the seed never needs: base currency, a child's parent by its parent_item copy
+    assert {("base_currency_code",), ("items", "parent_item", "item_id")} <= reads
+
+
+def _fallback_shape(order: dict[str, Any]) -> dict[str, Any]:
+    """``order`` as older or third-party Magento payloads come: no order currency (the base one stands in),
+    and child items that name their parent only through the ``parent_item`` copy."""
+    shaped = {key: value for key, value in order.items() if key != "order_currency_code"}
+    shaped["items"] = [
+        {key: value for key, value in item.items() if key != "parent_item_id"} for item in order["items"]
+    ]
+    return shaped
 
 
 def test_a_partial_order_maps_as_the_whole_order(orders: list[dict[str, Any]]) -> None:
