@@ -4,7 +4,8 @@ Run ``.venv/bin/python bench/payload.py`` (a few seconds, no servers). It seeds 
 process and, for every order, compares the whole order with the order cut down by the selection the
 connector sends (``mappers.fields.ORDER_SELECTION``, applied by the sandbox's copy of Magento's filter):
 
-* bytes of the order as Magento sends it, and of the body of the ``orders.sync`` message a pull queues;
+* bytes of the order as Magento sends it, of the body of the ``orders.sync`` message a pull queues, and
+  of that message as Redis holds it (Celery's envelope around the body, which kombu base64-encodes);
 * the worker CPU those bytes cost: parsing Magento's answer (``connector_worker.magento.parsing.loads``),
   encoding the message and decoding it in the sync (kombu's JSON), best of ``--repeat`` passes.
 
@@ -24,9 +25,11 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from celery import Celery
 from kombu.utils.json import dumps as kombu_dumps
 from kombu.utils.json import loads as kombu_loads
 
+from connector_worker import task_names
 from connector_worker.magento.parsing import loads
 from connector_worker.sandbox.magento import MagentoSandbox, SandboxConfig
 from connector_worker.sandbox.magento.fields_filter import partial
@@ -51,6 +54,26 @@ def best_ms_per_item(work: Callable[[], object], items: int, repeat: int) -> flo
     return best * 1000 / items
 
 
+def queued_bytes(orders: list[dict[str, Any]]) -> float:
+    """Mean size of the ``orders.sync`` messages for ``orders`` as the broker stores them (kombu's in-memory
+    transport keeps the very dict the Redis transport JSON-encodes into its list)."""
+    app = Celery("payload-bench", broker="memory://", set_as_current=False)
+    app.conf.task_serializer = "json"
+    total = 0
+    with app.producer_or_acquire() as producer:
+        queue = producer.channel.queues  # created on the first publish
+        for order in orders:
+            kwargs = {
+                "instance": "shop",
+                "entity_id": order.get("entity_id"),
+                "source": "pull",
+                "order": order,
+            }
+            app.send_task(task_names.SYNC, kwargs=kwargs, queue="payload", producer=producer, kwargsrepr="{}")
+            total += len(kombu_dumps(queue["payload"].get_nowait()))
+    return total / len(orders)
+
+
 def measure(bodies: list[str], repeat: int) -> dict[str, float]:
     """Bytes and CPU per order for Magento answers ``bodies`` (one JSON order each)."""
     orders = [loads(body) for body in bodies]
@@ -62,6 +85,7 @@ def measure(bodies: list[str], repeat: int) -> dict[str, float]:
     return {
         "magento_bytes": round(sum(len(body) for body in bodies) / count),
         "message_bytes": round(sum(len(message) for message in messages) / count),
+        "queued_bytes": round(queued_bytes(orders)),
         "parse_ms": round(parse, 3),
         "encode_ms": round(encode, 3),
         "decode_ms": round(decode, 3),
@@ -86,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = {
         "magento_bytes": "Magento answer, bytes",
         "message_bytes": "sync message, bytes",
+        "queued_bytes": "queued in Redis, bytes",
         "parse_ms": "parse, ms",
         "encode_ms": "encode message, ms",
         "decode_ms": "decode message, ms",
