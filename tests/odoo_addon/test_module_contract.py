@@ -34,7 +34,7 @@ SALE_ORDER: dict[str, Spec] = {
     ),
     "magento_amount": ("monetary", "Magento Amount", False, None, None, {"currency_field": "currency_id", "copy": False}),
     "magento_paid": ("selection", "Magento Paid", False, None, (("paid", "Paid"), ("not_paid", "Not Paid")), NO_COPY),
-    "magento_order_date": ("datetime", "Order Date", False, None, None, NO_COPY),
+    "magento_order_date": ("datetime", "Magento Order Date", False, None, None, NO_COPY),
     "magento_on_hold": ("boolean", "On Hold in Magento", False, None, None, NO_COPY),
     "magento_amount_mismatch": ("boolean", "Amount Mismatch", False, None, None, NO_COPY),
     "magento_sync_date": ("datetime", "Last Sync", False, None, None, NO_COPY),

@@ -338,7 +338,7 @@ def module_fields() -> dict[str, list[FieldDef]]:
             _f("magento_invoice_status", "selection", "Magento Invoice", selection=yes_no_invoice),
             _f("magento_amount", "monetary", "Magento Amount"),
             _f("magento_paid", "selection", "Magento Paid", selection=yes_no_paid),
-            _f("magento_order_date", "datetime", "Order Date"),
+            _f("magento_order_date", "datetime", "Magento Order Date"),
             _f("magento_on_hold", "boolean", "On Hold in Magento"),
             _f("magento_amount_mismatch", "boolean", "Amount Mismatch"),
             _f("magento_sync_date", "datetime", "Last Sync"),

@@ -44,8 +44,9 @@ class SaleOrder(models.Model):
         help="Magento's grand total of the order.",
     )
     magento_paid = fields.Selection([("paid", "Paid"), ("not_paid", "Not Paid")], copy=False)
+    # Labelled "Magento Order Date" (from its name), not "Order Date": sale.order.date_order has that label,
+    # and Odoo warns of two fields sharing one. The list's column says "Order Date".
     magento_order_date = fields.Datetime(
-        string="Order Date",
         copy=False,
         help="When the order was placed in Magento (Odoo moves its own order date on confirmation).",
     )
