@@ -154,6 +154,10 @@ class InstanceConfig(_Strict):
         return value
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class OdooSettings(_Strict):
     """How to reach Odoo; ``protocol='auto'`` picks JSON-2 on 19+ and XML-RPC before."""
 
@@ -165,6 +169,13 @@ class OdooSettings(_Strict):
     protocol: Literal["auto", "xmlrpc", "jsonrpc", "json2"] = "auto"
     # Below the tasks' 22 s soft time limit (config/celery.py); confirming or invoicing is seconds at worst.
     timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://erp.example.com")
+        return value.rstrip("/")
 
 
 class WebhookSettings(_Strict):
@@ -186,6 +197,21 @@ class Settings(_Strict):
     odoo: OdooSettings = Field(default_factory=OdooSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     instances: dict[str, InstanceConfig] = Field(default_factory=dict)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str) -> str:
+        # Celery, kombu and redis-py each fail on another scheme, later and with a traceback.
+        if urlsplit(value).scheme not in REDIS_SCHEMES:
+            raise ValueError(f"must be a {', '.join(s + '://' for s in REDIS_SCHEMES)} URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
 
     def instance(self, name: str) -> InstanceConfig:
         """The named instance, or a :class:`ConfigError` that lists the known names."""
@@ -229,6 +255,7 @@ _ENV_KEYS: dict[str, tuple[str, ...]] = {
     "WEBHOOK_MAX_BODY_BYTES": ("webhook", "max_body_bytes"),
     "WEBHOOK_TIMESTAMP_TOLERANCE": ("webhook", "timestamp_tolerance_seconds"),
 }
+_ENV_NAMES = {path: name for name, path in _ENV_KEYS.items()}  # an error names the variable the operator set
 _ENV_SECRET_FILES = {"ODOO_PASSWORD_FILE": ("odoo", "password"), "ODOO_API_KEY_FILE": ("odoo", "api_key")}
 
 
@@ -375,8 +402,9 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
                 lines.append(f"{where}: {message}")
                 continue
         else:
-            where, key = "settings", ".".join(loc)
-        message = error["msg"]
+            variable = _ENV_NAMES.get(tuple(loc))
+            where, key = (variable, "") if variable else ("settings", ".".join(loc))
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against config/instances.example.toml)"
         elif error["type"] == "missing":

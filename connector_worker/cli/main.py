@@ -56,7 +56,8 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Run the CLI; a configuration error prints one line per problem and exits 2."""
+    """Run the CLI; a configuration error prints one line per problem and exits 2, and a failure of Magento,
+    Odoo or Redis in a foreground command (``pull``, ``orders``...) one line and exits 1, not a traceback."""
     try:
         cli.main(standalone_mode=True)
     except ConfigError as exc:
@@ -64,3 +65,15 @@ def main() -> None:
         for line in exc.problems:
             click.echo(f"  {line}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        # imported here, so `connector --help` stays free of redis-py and structlog
+        import redis  # noqa: PLC0415
+
+        from connector_worker.errors import ConnectorError  # noqa: PLC0415
+        from connector_worker.log import scrub_text  # noqa: PLC0415
+
+        if not isinstance(exc, ConnectorError | redis.RedisError):
+            raise
+        what = "Redis" if isinstance(exc, redis.RedisError) else type(exc).__name__
+        click.echo(f"error: {what}: {scrub_text(str(exc))}", err=True)
+        sys.exit(1)

@@ -149,3 +149,25 @@ def test_a_go_live_date_without_a_utc_offset_is_refused() -> None:
         InstanceOptions.model_validate({"pull_history_from": "2026-01-01T00:00:00"})
     aware = InstanceOptions.model_validate({"pull_history_from": "2026-01-01T00:00:00Z"})
     assert aware.pull_history_from is not None and aware.pull_history_from.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("REDIS_URL", "htp://r:6379/0", "REDIS_URL: must be a redis://, rediss://, unix:// URL"),
+        ("ODOO_URL", "ftp://odoo", "ODOO_URL: must be an http(s) URL such as https://erp.example.com"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("WEBHOOK_PORT", "abc", "WEBHOOK_PORT: Input should be a valid integer"),
+    ],
+)
+def test_a_bad_environment_variable_is_named_as_the_operator_set_it(
+    variable: str, value: str, problem: str
+) -> None:
+    # each used to pass check-config and then fail every command with a traceback (or a level error)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({variable: value})
+    assert [line for line in caught.value.problems if line.startswith(problem)], caught.value.problems
+
+
+def test_a_log_level_is_read_in_any_case() -> None:
+    assert load_settings({"LOG_LEVEL": "debug"}).log_level == "DEBUG"

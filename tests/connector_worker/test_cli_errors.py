@@ -1,0 +1,46 @@
+"""A foreground command whose Odoo or Redis is down says so in one line and exits 1 (no traceback)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+CONNECTOR = str(Path(sys.executable).with_name("connector"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    return subprocess.run(
+        [CONNECTOR, *args], env={**base, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_orders_with_odoo_down_is_one_line_without_the_key() -> None:
+    result = _run(
+        "orders",
+        ODOO_URL=f"http://127.0.0.1:{_closed_port()}",
+        ODOO_DB="prod",
+        ODOO_LOGIN="connector",
+        ODOO_API_KEY="k3y-that-must-not-show",
+        ODOO_PROTOCOL="json2",
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("error: TransientError: ") and "Odoo not reachable" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "k3y-that-must-not-show" not in result.stderr + result.stdout
+
+
+def test_dlq_list_with_redis_down_is_one_line() -> None:
+    result = _run("dlq", "list", REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Redis" in result.stderr and "Connection refused" in result.stderr
