@@ -316,7 +316,7 @@ def _load_instances_file(path: Path, env: Mapping[str, str], problems: list[str]
     unknown = set(document) - {"defaults", "instances"}
     for key in sorted(unknown):
         problems.append(f"{path.name}: unknown top-level key {key!r} (expected 'defaults' and [[instances]])")
-    defaults = document.get("defaults", {})
+    defaults = _defaults_table(document.get("defaults", {}), path.name, problems)
     entries = document.get("instances", [])
     if not isinstance(entries, list) or not entries:
         problems.append(f"{path.name}: no [[instances]] defined")
@@ -330,12 +330,29 @@ def _load_instances_file(path: Path, env: Mapping[str, str], problems: list[str]
             problems.append(f"{label}: must be a table")
             continue
         resolved = _resolve_secrets(entry, env, label, problems)
-        resolved["options"] = {**defaults, **resolved.get("options", {})}
+        options = resolved.get("options", {})
+        if not isinstance(options, dict):
+            problems.append(f"{label}: options must be a table ([instances.options])")
+            options = {}
+        resolved["options"] = {**defaults, **options}
         key = name if isinstance(name, str) else f"#{index}"
         if key in instances:
             problems.append(f"{label}: name is used by more than one instance")
         instances[key] = resolved
     return instances
+
+
+def _defaults_table(defaults: Any, file_name: str, problems: list[str]) -> dict[str, Any]:
+    """``[defaults]``, its unknown keys reported once as its own (not once per instance that inherits them)."""
+    if not isinstance(defaults, dict):
+        problems.append(f"{file_name}: defaults must be a table ([defaults])")
+        return {}
+    known = set(InstanceOptions.model_fields)
+    for key in sorted(set(defaults) - known):
+        problems.append(
+            f"defaults: {key}: unknown key (check the spelling against config/instances.example.toml)"
+        )
+    return {key: value for key, value in defaults.items() if key in known}
 
 
 def _resolve_secrets(

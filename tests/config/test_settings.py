@@ -171,3 +171,37 @@ def test_a_bad_environment_variable_is_named_as_the_operator_set_it(
 
 def test_a_log_level_is_read_in_any_case() -> None:
     assert load_settings({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+
+
+INSTANCE_TABLE = """
+[[instances]]
+name = "{name}"
+base_url = "https://shop.example.com"
+store_code = "default"
+webhook_secret_env = "WH"
+{options}
+[instances.auth]
+type = "bearer"
+token_env = "TOK"
+"""
+
+
+def test_defaults_or_options_that_are_not_tables_are_problems_not_tracebacks(tmp_path: Path) -> None:
+    text = "defaults = 5\n" + INSTANCE_TABLE.format(name="main", options='options = "fast"')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CONNECTOR_CONFIG": write(tmp_path, text), "WH": "whsec-1", "TOK": "tok-1"})
+    assert caught.value.problems == [
+        "instances.toml: defaults must be a table ([defaults])",
+        "instance 'main': options must be a table ([instances.options])",
+    ]
+
+
+def test_a_typo_in_defaults_is_reported_once_as_the_defaults(tmp_path: Path) -> None:
+    text = "[defaults]\npull_intervall_seconds = 5\n" + "".join(
+        INSTANCE_TABLE.format(name=name, options="") for name in ("main", "eu")
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CONNECTOR_CONFIG": write(tmp_path, text), "WH": "whsec-1", "TOK": "tok-1"})
+    assert caught.value.problems == [
+        "defaults: pull_intervall_seconds: unknown key (check the spelling against config/instances.example.toml)"
+    ]
