@@ -116,15 +116,30 @@ def _report(outcome: PullOutcome, inline: InlineSync, skipped_as: str) -> None:
         sys.exit(1)
 
 
-_SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+class IsoMoment(click.ParamType[dt.datetime]):
+    """An ISO 8601 date or date-time as ``pull_history_from`` takes it: ``Z`` or an offset honoured, a value
+    without one read as UTC, a bare date as its midnight UTC."""
+
+    name = "ISO-DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date or date-time (e.g. 2026-05-01T10:00:00Z)", param, ctx)
+        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 INSTANCE_OPTION = click.option(
     "--instance", "instance_name", required=True, help="Instance name from the instances file."
 )
 
 
 def _since_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--since`` (a UTC time) of the foreground pull and reconcile."""
-    return click.option("--since", type=click.DateTime(formats=_SINCE_FORMATS), help=help_text)
+    """``--since`` (an ISO time, UTC unless it says otherwise) of the foreground pull and reconcile."""
+    return click.option("--since", type=IsoMoment(), help=help_text)
 
 
 def _read_window(
@@ -150,22 +165,18 @@ def _read_window(
         runtime.close()
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.UTC) if moment else None
-
-
 @click.command("pull")
 @INSTANCE_OPTION
 @_since_option(
-    "Read orders updated since this UTC time instead of the watermark (a re-pull; a time after the "
-    "watermark leaves it where it is)."
+    "Read orders updated since this ISO time (UTC unless it has Z or an offset) instead of the watermark "
+    "(a re-pull; a time after the watermark leaves it where it is)."
 )
 def pull(instance_name: str, since: dt.datetime | None) -> None:
     """Run one pull of INSTANCE in the foreground, syncing each changed order inline."""
     outcome, inline = _read_window(
         instance_name,
         "pull",
-        lambda runtime: default_window(runtime, instance_name, _utc(since)),
+        lambda runtime: default_window(runtime, instance_name, since),
         lambda runtime, window, inline: pull_orders(
             runtime, instance_name, window, inline, on_page=_progress("unchanged")
         ),
@@ -175,13 +186,16 @@ def pull(instance_name: str, since: dt.datetime | None) -> None:
 
 @click.command("reconcile")
 @INSTANCE_OPTION
-@_since_option("Look at orders updated since this UTC time instead of the instance's reconcile window.")
+@_since_option(
+    "Look at orders updated since this ISO time (UTC unless it has Z or an offset) instead of the "
+    "instance's reconcile window."
+)
 def reconcile(instance_name: str, since: dt.datetime | None) -> None:
     """Diff INSTANCE's recent orders against Odoo; sync inline those Odoo lacks or holds at another status."""
 
     def window_of(runtime: Runtime) -> PullWindow:
         window = reconcile_window(runtime, instance_name)
-        start = _utc(since)
+        start = since
         return window if start is None else PullWindow(start, window.until)
 
     outcome, inline = _read_window(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from config.render import instances_toml, odoo_environment
 from config.settings import InstanceOptions
 from connector_worker.cli.main import cli
+from connector_worker.cli.sync_cmd import IsoMoment
 from connector_worker.runtime import Runtime
 from tasks.resolve import Resolver
 from tests.e2e.setup_files import odoo_settings
@@ -88,3 +90,23 @@ def test_connector_reconcile_syncs_inline_what_odoo_lacks_and_reports_it(
     )
     # the order Odoo held was looked up, not sent as a create Odoo refuses: one create in all
     assert odoo.calls(model="sale.order", method="web_save") == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("2026-05-01", "2026-05-01T00:00:00+00:00"),
+        ("2026-05-01T10:00:00", "2026-05-01T10:00:00+00:00"),
+        ("2026-05-01 10:00:00", "2026-05-01T10:00:00+00:00"),
+        ("2026-05-01T10:00:00Z", "2026-05-01T10:00:00+00:00"),
+        ("2026-05-01T12:00:00+02:00", "2026-05-01T10:00:00+00:00"),
+    ],
+)
+def test_since_reads_iso_times_as_pull_history_from_does(given: str, meant: str) -> None:
+    assert IsoMoment().convert(given, None, None).isoformat() == meant
+
+
+def test_since_names_a_value_it_cannot_read() -> None:
+    result = CliRunner().invoke(cli, ["pull", "--instance", INSTANCE, "--since", "yesterday"])
+    assert result.exit_code == 2
+    assert "'yesterday' is not an ISO date or date-time" in result.output
