@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
+from typing import Any
 
 import click
 import redis
@@ -65,8 +67,25 @@ def list_command(instance: str | None, limit: int, as_json: bool) -> None:
         click.echo(f"{len(letters)} shown, {store.count()} dead letter(s) in total")
 
 
+class EntryId(click.ParamType[str]):
+    """A dead letter's id, a Redis stream entry id (``<ms>-<seq>``) as ``dlq list`` prints it: checked first,
+    so a mistyped id is named as such instead of Redis's "Invalid stream ID"."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not re.fullmatch(r"\d+-\d+", text):
+            self.fail(
+                f"{text!r} is not a dead-letter id (as dlq list prints them, e.g. 1795802627968-0)",
+                param,
+                ctx,
+            )
+        return text
+
+
 @dlq.command("show")
-@click.argument("entry_id")
+@click.argument("entry_id", type=EntryId())
 @click.option("--json", "as_json", is_flag=True, help="The entry as JSON.")
 def show_command(entry_id: str, as_json: bool) -> None:
     """Show one dead letter with its kwargs and every attempt."""
@@ -94,7 +113,7 @@ def show_command(entry_id: str, as_json: bool) -> None:
 
 
 @dlq.command("replay")
-@click.argument("entry_ids", nargs=-1)
+@click.argument("entry_ids", nargs=-1, type=EntryId())
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter (or --instance's).")
 @click.option("--instance", help="With --all: only this instance's dead letters.")
 def replay_command(entry_ids: tuple[str, ...], replay_all: bool, instance: str | None) -> None:
@@ -119,7 +138,7 @@ def replay_command(entry_ids: tuple[str, ...], replay_all: bool, instance: str |
 
 
 @dlq.command("drop")
-@click.argument("entry_ids", nargs=-1, required=True)
+@click.argument("entry_ids", nargs=-1, required=True, type=EntryId())
 def drop_command(entry_ids: tuple[str, ...]) -> None:
     """Delete dead letters for good."""
     store = _store(load_settings())

@@ -64,6 +64,10 @@ def test_dlq_list_and_show(env: dict[str, str], redis_client: redis.Redis, key_p
     assert "#1  2024-05-01T10:00:00.000+00:00  MappingError: unknown SKU 'NOPE-1'" in shown.output
     missing = runner.invoke(cli, ["dlq", "show", "1-0"], env=env)
     assert missing.exit_code == 1 and "no dead letter 1-0" in missing.output
+    for command in ("show", "drop", "replay"):
+        mistyped = runner.invoke(cli, ["dlq", command, "order-42"], env=env)
+        assert mistyped.exit_code == 2, mistyped.output
+        assert "'order-42' is not a dead-letter id" in mistyped.output
 
 
 def _queued(redis_client: redis.Redis, key_prefix: str, queue: str) -> list[dict[str, object]]:
