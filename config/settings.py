@@ -355,6 +355,9 @@ def _defaults_table(defaults: Any, file_name: str, problems: list[str]) -> dict[
     return {key: value for key, value in defaults.items() if key in known}
 
 
+_UNRESOLVED_SECRET = "unresolved secret"
+
+
 def _resolve_secrets(
     table: dict[str, Any], env: Mapping[str, str], label: str, problems: list[str]
 ) -> dict[str, Any]:
@@ -370,8 +373,9 @@ def _resolve_secrets(
                 problems.append(f"{label}: give {base!r} once (inline, {base}_env or {base}_file)")
                 continue
             secret = _secret_from(source, value, env, f"{label}: {key}", problems)
-            if secret is not None:
-                out[base] = secret
+            # A stand-in keeps validation from reporting the key missing too: the problem is already listed,
+            # and a listed problem always stops the load, so the stand-in is never used.
+            out[base] = secret if secret is not None else _UNRESOLVED_SECRET
             continue
         out[key] = value
     return out

@@ -205,3 +205,13 @@ def test_a_typo_in_defaults_is_reported_once_as_the_defaults(tmp_path: Path) -> 
     assert caught.value.problems == [
         "defaults: pull_intervall_seconds: unknown key (check the spelling against config/instances.example.toml)"
     ]
+
+
+def test_a_secret_that_cannot_be_found_is_one_problem_not_two(tmp_path: Path) -> None:
+    # the shipped example without its secrets: each missing one used to add "<key>: is required" as well
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CONNECTOR_CONFIG": str(EXAMPLE)})
+    problems = caught.value.problems
+    assert len(problems) == 7, problems
+    assert not [line for line in problems if "is required" in line]
+    assert "instance 'eu', auth: token_env: environment variable MAGENTO_EU_TOKEN is not set" in problems
