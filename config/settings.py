@@ -355,7 +355,7 @@ def _defaults_table(defaults: Any, file_name: str, problems: list[str]) -> dict[
     return {key: value for key, value in defaults.items() if key in known}
 
 
-_UNRESOLVED_SECRET = "unresolved secret"
+_UNRESOLVED_SECRET = "unresolved secret"  # noqa: S105 - a stand-in, not a credential
 
 
 def _resolve_secrets(
