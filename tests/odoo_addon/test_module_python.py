@@ -215,8 +215,17 @@ def test_buttons_only_write_an_outbox_row(method: str, event: str) -> None:
         c for c in _calls(body) if isinstance(c.func, ast.Attribute) and c.func.attr == "_magento_enqueue"
     ]
     assert [tuple(ast.literal_eval(arg) for arg in call.args) for call in enqueues] == [(event, "button")]
-    enqueue = _method("sale.order", "_magento_enqueue")
-    assert "self.env['magento.outbox'].create" in ast.unparse(enqueue)
+    enqueue = ast.unparse(_method("sale.order", "_magento_enqueue"))
+    # the user's right to change the order is checked, then the row is written as superuser
+    assert enqueue.index("self.check_access('write')") < enqueue.index(
+        "self.env['magento.outbox'].sudo().create"
+    )
+
+
+def test_create_is_not_queued_again_while_one_waits() -> None:
+    create = ast.unparse(_method("sale.order", "action_magento_create"))
+    assert "row.event == 'create' and row.state in ('pending', 'queued')" in create
+    assert create.index("if waiting:\n            continue") < create.index("_magento_enqueue")
 
 
 def test_buttons_refuse_with_the_contract_messages() -> None:

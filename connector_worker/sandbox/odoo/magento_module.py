@@ -90,6 +90,14 @@ _register()
 @rpc_method("sale.order")
 def action_magento_create(env: Env, model: str, ids: list[int]) -> bool:
     for order_id in ids:
+        waiting = [
+            row
+            for row in env.store.lookup("magento.outbox", "sale_order_id", order_id)
+            if env.record("magento.outbox", row).get("event") == "create"
+            and env.record("magento.outbox", row).get("state") in ("pending", "queued")
+        ]
+        if waiting:  # as the module: one create at a time, or Magento could get the order twice
+            continue
         if not env.get(model, order_id, "magento_instance_id"):
             active = env.search("magento.instance", [])
             if len(active) != 1:

@@ -79,8 +79,14 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ buttons
 
     def action_magento_create(self):
-        """Ask the worker to place this order in Magento."""
+        """Ask the worker to place this order in Magento (once: a second press while the first waits is a
+        no-op, since two create rows could become two Magento orders, which Odoo's unique key cannot stop)."""
         for order in self:
+            waiting = order.magento_outbox_ids.filtered(
+                lambda row: row.event == "create" and row.state in ("pending", "queued")
+            )
+            if waiting:
+                continue
             if not order.magento_instance_id:
                 order.magento_instance_id = order._magento_only_instance()
             order._magento_enqueue("create", "button")
@@ -115,11 +121,16 @@ class SaleOrder(models.Model):
         return bool(self.magento_instance_id and self.magento_order_id)
 
     def _magento_enqueue(self, event, trigger, payload=None):
-        """Write one outbox row for this order; the worker does the rest."""
+        """Write one outbox row for this order; the worker does the rest.
+
+        Whoever may change the order may ask; the row itself is written as superuser, so users cannot
+        write outbox rows of their own making (any event, state or payload) over RPC.
+        """
         self.ensure_one()
+        self.check_access("write")
         values = {"order_name": self.name}
         values.update(payload or {})
-        return self.env["magento.outbox"].create(
+        return self.env["magento.outbox"].sudo().create(
             {
                 "instance_id": self.magento_instance_id.id,
                 "sale_order_id": self.id,

@@ -143,6 +143,7 @@ def test_buttons_write_rows_and_refuse_unlinked_orders(odoo17: OdooSandboxHandle
     )
     instance = conn.get_model("magento.instance").create({"name": "only", "base_url": "https://m"})
     assert orders.action_magento_create([order]) is True
+    assert orders.action_magento_create([order]) is True  # pressed again while the first waits: no second row
     assert orders.read(order, ["magento_instance_id"])["magento_instance_id"][0] == instance
     with pytest.raises(xmlrpc.client.Fault) as unlinked:
         orders.action_magento_update([order])
