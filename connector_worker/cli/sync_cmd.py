@@ -20,6 +20,7 @@ from connector_worker import task_names
 from connector_worker.dlq import Attempt, DeadLetter, DeadLetterStore, failure_reason
 from connector_worker.errors import ConnectorError, TransientError
 from connector_worker.log import bind_context, clear_context, configure_logging
+from connector_worker.magento.errors import MagentoNotFoundError
 from connector_worker.redis_keys import QUEUE_PULL, RedisKeys
 from connector_worker.runtime import Runtime
 from mappers.errors import MappingError
@@ -52,13 +53,19 @@ class InlineSync:
         for order in orders:
             self.sync(int(order["entity_id"]), order)
 
-    def sync(self, entity_id: int, order: Mapping[str, Any] | None = None) -> SyncOutcome | None:
+    def sync(
+        self, entity_id: int, order: Mapping[str, Any] | None = None, *, letter_missing: bool = True
+    ) -> SyncOutcome | None:
+        """``letter_missing=False``: an order Magento does not have raises instead of being dead-lettered
+        (an id the operator typed, not one Magento listed)."""
         bind_context(instance=self.instance, order_id=entity_id)
         try:
             outcome = sync_order(
                 self.runtime, self.instance, entity_id, order=order, find_first=self.find_first
             )
         except (ConnectorError, MappingError) as exc:
+            if isinstance(exc, MagentoNotFoundError) and not letter_missing:
+                raise
             self._dead_letter(entity_id, exc)
             return None
         finally:
@@ -225,7 +232,9 @@ def sync(instance_name: str, entity_id: int) -> None:
     runtime = build_runtime(settings)
     inline = InlineSync(runtime, instance_name, "cli")
     try:
-        outcome = inline.sync(entity_id)
+        outcome = inline.sync(entity_id, letter_missing=False)
+    except MagentoNotFoundError:
+        raise click.ClickException(f"order {entity_id}: Magento has no order with this entity_id") from None
     finally:
         runtime.close()
     if outcome is None:

@@ -12,6 +12,7 @@ from config.render import instances_toml, odoo_environment
 from config.settings import InstanceOptions
 from connector_worker.cli.main import cli
 from connector_worker.cli.sync_cmd import IsoMoment
+from connector_worker.dlq import DeadLetterStore
 from connector_worker.runtime import Runtime
 from tasks.resolve import Resolver
 from tests.e2e.setup_files import odoo_settings
@@ -110,3 +111,13 @@ def test_since_names_a_value_it_cannot_read() -> None:
     result = CliRunner().invoke(cli, ["pull", "--instance", INSTANCE, "--since", "yesterday"])
     assert result.exit_code == 2
     assert "'yesterday' is not an ISO date or date-time" in result.output
+
+
+def test_connector_sync_of_an_id_magento_lacks_says_so_and_leaves_no_dead_letter(
+    runtime: Runtime, odoo: OdooSandboxHandle, tmp_path: Path
+) -> None:
+    env = _operator_env(runtime, odoo, tmp_path)
+    result = CliRunner().invoke(cli, ["sync", "--instance", INSTANCE, "999999"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "order 999999: Magento has no order with this entity_id" in result.output
+    assert DeadLetterStore(runtime.redis, runtime.keys).count() == 0
