@@ -109,7 +109,7 @@ def failure_reason(exc: BaseException, attempts: int, *, retryable: bool) -> str
     if name == "TimeLimitExceeded":
         return f"hard time limit exceeded on attempt {attempts}: {detail}"
     if retryable:
-        return f"gave up after {attempts} attempts: {detail}"
+        return f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}: {detail}"
     if isinstance(exc, ConfigError | ConfigurationError):
         return f"configuration error: {detail}"
     if isinstance(exc, PermanentError):

@@ -54,4 +54,9 @@ def test_failure_reasons_read_like_sentences() -> None:
         failure_reason(TransientError("503"), 6, retryable=True)
         == "gave up after 6 attempts: TransientError: 503"
     )
+    # a foreground run (connector sync) makes one
+    assert (
+        failure_reason(TransientError("503"), 1, retryable=True)
+        == "gave up after 1 attempt: TransientError: 503"
+    )
     assert failure_reason(KeyError("items"), 1, retryable=False).startswith("unexpected error, not retried")
