@@ -89,7 +89,7 @@ class InlineSync:
         self.failed.append((entity_id, letter.reason))
 
 
-def _progress(skipped_as: str) -> Callable[[PullOutcome, int], None]:
+def _progress(skipped_as: str, inline: InlineSync) -> Callable[[PullOutcome, int], None]:
     """A progress bar on stderr; ``skipped_as`` says what the orders left alone are."""
 
     def show(outcome: PullOutcome, total: int) -> None:
@@ -98,8 +98,8 @@ def _progress(skipped_as: str) -> Callable[[PullOutcome, int], None]:
         filled = BAR_WIDTH * min(done, total) // total
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
         click.echo(
-            f"\r[{bar}] {done}/{total} orders read, {outcome.dispatched} synced or queued, "
-            f"{outcome.skipped} {skipped_as}",
+            f"\r[{bar}] {done}/{total} orders read, {len(inline.outcomes)} synced, "
+            f"{len(inline.failed)} failed, {outcome.skipped} {skipped_as}",
             nl=False,
             err=True,
         )
@@ -185,7 +185,7 @@ def pull(instance_name: str, since: dt.datetime | None) -> None:
         "pull",
         lambda runtime: default_window(runtime, instance_name, since),
         lambda runtime, window, inline: pull_orders(
-            runtime, instance_name, window, inline, on_page=_progress("unchanged")
+            runtime, instance_name, window, inline, on_page=_progress("unchanged", inline)
         ),
     )
     _report(outcome, inline, "unchanged")
@@ -214,7 +214,7 @@ def reconcile(instance_name: str, since: dt.datetime | None) -> None:
             instance_name,
             window,
             resync(runtime, instance_name, inline),
-            on_page=_progress("in line"),
+            on_page=_progress("in line", inline),
             select=out_of_line_with_odoo(runtime, instance_name),
             run=RECONCILE_RUN,
         ),

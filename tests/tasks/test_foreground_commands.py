@@ -53,6 +53,8 @@ def test_connector_pull_syncs_the_history_inline_and_names_the_order_it_could_no
         result.output
     )
     assert LEGACY_SKU in result.output
+    # and the progress bar counted the failure as one (it used to say "synced or queued" for every order)
+    assert f"{total}/{total} orders read, {total - 1} synced, 1 failed, 0 unchanged" in result.output
     # and a second pull finds every order unchanged (the failed one is tried again, and fails again)
     again = CliRunner().invoke(cli, ["pull", "--instance", INSTANCE, "--since", "1970-01-01"], env=env)
     assert f"0 created, 0 updated, {total - 1} unchanged, 1 failed" in again.output
