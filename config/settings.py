@@ -154,8 +154,9 @@ class InstanceConfig(_Strict):
         return value
 
 
-REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_SCHEMES = ("redis", "rediss")  # what kombu's Redis transport takes (it has no unix://)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}  # names Python's logging also accepts
 
 
 class OdooSettings(_Strict):
@@ -202,16 +203,21 @@ class Settings(_Strict):
     @classmethod
     def _redis_url_is_redis(cls, value: str) -> str:
         # Celery, kombu and redis-py each fail on another scheme, later and with a traceback.
-        if urlsplit(value).scheme not in REDIS_SCHEMES:
-            raise ValueError(f"must be a {', '.join(s + '://' for s in REDIS_SCHEMES)} URL")
+        parts = urlsplit(value)
+        if parts.scheme not in REDIS_SCHEMES:
+            raise ValueError(f"must be a {' or '.join(s + '://' for s in REDIS_SCHEMES)} URL")
+        if parts.scheme == "rediss" and "ssl_cert_reqs=" not in parts.query:
+            # Celery refuses a rediss:// broker URL without it, at the worker's start
+            raise ValueError("a rediss:// URL needs ?ssl_cert_reqs=required (or optional, none)")
         return value
 
     @field_validator("log_level")
     @classmethod
     def _log_level_is_known(cls, value: str) -> str:
-        if value.upper() not in LOG_LEVELS:
+        level = _LOG_LEVEL_ALIASES.get(value.upper(), value.upper())
+        if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
-        return value.upper()
+        return level
 
     def instance(self, name: str) -> InstanceConfig:
         """The named instance, or a :class:`ConfigError` that lists the known names."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from config.settings import INSTANCE_NAME_RE, OdooSettings
 from connector_worker.demo.run import DemoFailed, DemoOptions, preflight_odoo, preflight_redis, run_demo
@@ -111,13 +111,17 @@ def _odoo_settings(
         raise click.UsageError("give --odoo-password or --odoo-api-key (one of them)")
     if api_key is None and not (db and login):
         raise click.UsageError("--odoo-password needs --odoo-db and --odoo-login")
-    return OdooSettings(
-        url=url,
-        db=db,
-        login=login,
-        password=SecretStr(password) if password else None,
-        api_key=SecretStr(api_key) if api_key else None,
-    )
+    try:
+        return OdooSettings(
+            url=url,
+            db=db,
+            login=login,
+            password=SecretStr(password) if password else None,
+            api_key=SecretStr(api_key) if api_key else None,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        raise click.UsageError(f"--odoo-url: {problems}") from None
 
 
 def _fresh_instance_name() -> str:

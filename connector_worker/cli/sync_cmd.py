@@ -233,8 +233,11 @@ def sync(instance_name: str, entity_id: int) -> None:
     inline = InlineSync(runtime, instance_name, "cli")
     try:
         outcome = inline.sync(entity_id, letter_missing=False)
-    except MagentoNotFoundError:
-        raise click.ClickException(f"order {entity_id}: Magento has no order with this entity_id") from None
+    except MagentoNotFoundError as exc:
+        raise click.ClickException(
+            f"order {entity_id}: Magento answered 404 ({exc}): no order with this entity_id, or the "
+            "instance's base_url or store_code is wrong (not dead-lettered)"
+        ) from None
     finally:
         runtime.close()
     if outcome is None:

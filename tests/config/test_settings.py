@@ -154,7 +154,9 @@ def test_a_go_live_date_without_a_utc_offset_is_refused() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "problem"),
     [
-        ("REDIS_URL", "htp://r:6379/0", "REDIS_URL: must be a redis://, rediss://, unix:// URL"),
+        ("REDIS_URL", "htp://r:6379/0", "REDIS_URL: must be a redis:// or rediss:// URL"),
+        ("REDIS_URL", "unix:///run/redis.sock", "REDIS_URL: must be a redis:// or rediss:// URL"),
+        ("REDIS_URL", "rediss://r:6380/0", "REDIS_URL: a rediss:// URL needs ?ssl_cert_reqs="),
         ("ODOO_URL", "ftp://odoo", "ODOO_URL: must be an http(s) URL such as https://erp.example.com"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         ("WEBHOOK_PORT", "abc", "WEBHOOK_PORT: Input should be a valid integer"),
@@ -169,8 +171,12 @@ def test_a_bad_environment_variable_is_named_as_the_operator_set_it(
     assert [line for line in caught.value.problems if line.startswith(problem)], caught.value.problems
 
 
-def test_a_log_level_is_read_in_any_case() -> None:
+def test_a_log_level_is_read_in_any_case_and_as_logging_spells_it() -> None:
     assert load_settings({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert load_settings({"LOG_LEVEL": "WARN"}).log_level == "WARNING"
+    assert load_settings({"REDIS_URL": "rediss://r:6380/0?ssl_cert_reqs=required"}).redis_url.startswith(
+        "rediss"
+    )
 
 
 INSTANCE_TABLE = """

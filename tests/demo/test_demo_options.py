@@ -18,6 +18,7 @@ from connector_worker.cli.demo_cmd import demo
         (["--odoo-url", "http://127.0.0.1:9", "--odoo-password", "a", "--odoo-api-key", "b"], "one of them"),
         (["--odoo-url", "http://127.0.0.1:9"], "give --odoo-password or --odoo-api-key"),
         (["--odoo-url", "http://127.0.0.1:9", "--odoo-password", "a"], "needs --odoo-db and --odoo-login"),
+        (["--odoo-url", "erp.example.com", "--odoo-api-key", "k"], "--odoo-url: must be an http(s) URL"),
         (["--instance", "Main Shop"], "lower-case letters"),
         (["--orders", "3"], "3 is not in the range 8<=x<=1000"),
     ],

@@ -121,5 +121,6 @@ def test_connector_sync_of_an_id_magento_lacks_says_so_and_leaves_no_dead_letter
     env = _operator_env(runtime, odoo, tmp_path)
     result = CliRunner().invoke(cli, ["sync", "--instance", INSTANCE, "999999"], env=env)
     assert result.exit_code == 1, result.output
-    assert "order 999999: Magento has no order with this entity_id" in result.output
+    assert "order 999999: Magento answered 404 (" in result.output
+    assert "no order with this entity_id, or the instance's base_url or store_code is wrong" in result.output
     assert DeadLetterStore(runtime.redis, runtime.keys).count() == 0

@@ -81,9 +81,13 @@ class SaleOrder(models.Model):
     def action_magento_create(self):
         """Ask the worker to place this order in Magento (once: a second press while the first waits is a
         no-op, since two create rows could become two Magento orders, which Odoo's unique key cannot stop)."""
+        self.check_access("write")
+        outbox = self.env["magento.outbox"].sudo()
         for order in self:
-            waiting = order.magento_outbox_ids.filtered(
-                lambda row: row.event == "create" and row.state in ("pending", "queued")
+            # Two presses in two transactions: the second waits here for the first to commit, then sees its row.
+            self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", (order.id,))
+            waiting = outbox.search_count(
+                [("sale_order_id", "=", order.id), ("event", "=", "create"), ("state", "in", ("pending", "queued"))]
             )
             if waiting:
                 continue
