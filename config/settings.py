@@ -119,6 +119,13 @@ class InstanceOptions(_Strict):
         return self.status_map.get(state) or DEFAULT_STATUS_MAP.get(state)
 
 
+def http_url(value: str, example: str) -> str:
+    """``value`` without its trailing slash, or a ValueError when it is not an http(s) URL with a host."""
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"must be an http(s) URL such as {example}")
+    return value.rstrip("/")
+
+
 class InstanceConfig(_Strict):
     """One Magento store the connector serves."""
 
@@ -142,9 +149,7 @@ class InstanceConfig(_Strict):
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http(s) URL such as https://shop.example.com")
-        return value.rstrip("/")
+        return http_url(value, "https://shop.example.com")
 
     @field_validator("store_code")
     @classmethod
@@ -174,9 +179,7 @@ class OdooSettings(_Strict):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http(s) URL such as https://erp.example.com")
-        return value.rstrip("/")
+        return http_url(value, "https://erp.example.com")
 
 
 class WebhookSettings(_Strict):
