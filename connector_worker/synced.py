@@ -19,20 +19,8 @@ from typing import Any
 import redis
 
 from connector_worker.redis_keys import ORDER_SYNCED_TTL_SECONDS, RedisKeys
+from mappers.fields import VERSION_FIELDS
 
-# What the sync reads off an order it already imported: the status map (state, status), the Magento fields
-# written on every sync (invoice status, paid, amount, order date) and what moves with a refund or cancel.
-FINGERPRINT_FIELDS = (
-    "state",
-    "status",
-    "grand_total",
-    "total_paid",
-    "total_due",
-    "total_invoiced",
-    "total_refunded",
-    "total_canceled",
-    "created_at",
-)
 FINGERPRINT_CHARS = 16  # 64 bits of SHA-256: a collision between two versions of one order is not a concern
 
 
@@ -45,7 +33,7 @@ def version(order: Mapping[str, Any]) -> str | None:
     """The marker value of this version of ``order`` (None when it has no ``updated_at``)."""
     if order.get("updated_at") is None:
         return None
-    canonical = "\x1f".join(f"{name}={_canonical(order.get(name))}" for name in FINGERPRINT_FIELDS)
+    canonical = "\x1f".join(f"{name}={_canonical(order.get(name))}" for name in VERSION_FIELDS)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]
     return f"{stamp(order['updated_at'])}|{digest}"
 

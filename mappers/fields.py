@@ -54,23 +54,35 @@ ITEM_FIELDS: tuple[Field, ...] = (
     "discount_tax_compensation_amount",
 )
 
-ORDER_FIELDS: tuple[Field, ...] = (
-    # identity, the sync's version of the order and the status map
-    "entity_id",
-    "increment_id",
-    "created_at",
-    "updated_at",
+EXTENSION_FIELDS: tuple[Field, ...] = (
+    ("shipping_assignments", (("shipping", (("address", ADDRESS_FIELDS),)),)),
+    ("item_applied_taxes", ("item_id", "type", ("applied_taxes", ("percent",)))),
+    *(name for name, _, _ in EXTENSION_TOTALS),
+)
+
+# Beside updated_at, what makes a new version of an order imported before (connector_worker.synced): the
+# status map (state, status), the Magento fields written on every sync (invoice status, paid, amount, order
+# date) and what moves with a refund or cancel. The selection holds them by construction.
+VERSION_FIELDS = (
     "state",
     "status",
-    # totals, paid and invoiced
-    "order_currency_code",
-    "base_currency_code",
     "grand_total",
     "total_paid",
     "total_due",
     "total_invoiced",
     "total_refunded",
     "total_canceled",
+    "created_at",
+)
+
+ORDER_FIELDS: tuple[Field, ...] = (
+    # identity, the sync's version of the order, the status map, totals, paid and invoiced
+    "entity_id",
+    "increment_id",
+    "updated_at",
+    *VERSION_FIELDS,
+    "order_currency_code",
+    "base_currency_code",
     # shipping, discount and tax lines
     "is_virtual",
     "shipping_description",
@@ -91,14 +103,7 @@ ORDER_FIELDS: tuple[Field, ...] = (
     "customer_taxvat",
     ("billing_address", ADDRESS_FIELDS),
     ("items", ITEM_FIELDS),
-    (
-        "extension_attributes",
-        (
-            ("shipping_assignments", (("shipping", (("address", ADDRESS_FIELDS),)),)),
-            ("item_applied_taxes", ("item_id", "type", ("applied_taxes", ("percent",)))),
-            *(name for name, _, _ in EXTENSION_TOTALS),
-        ),
-    ),
+    ("extension_attributes", EXTENSION_FIELDS),
 )
 
 
