@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import odoolib.json2
 import odoolib.rpc
 
-from connector_worker.odoo.transport import SharedHttpClient, XmlRpcTransports, jsonrpc_call, response_json
+from connector_worker.odoo.transport import HttpConnections, XmlRpcTransports, jsonrpc_call, response_json
 
 
 class XmlRpcConnector(odoolib.rpc.XmlRPCConnector):  # type: ignore[misc]
@@ -32,16 +32,14 @@ class XmlRpcConnector(odoolib.rpc.XmlRPCConnector):  # type: ignore[misc]
 
 
 class JsonRpcConnector(odoolib.rpc.JsonRPCConnector):  # type: ignore[misc]
-    """The library's JSON-RPC connector (``/jsonrpc``) on the shared pooled client."""
+    """The library's JSON-RPC connector (``/jsonrpc``) on our kept-alive connections."""
 
-    def __init__(self, base_url: str, http: SharedHttpClient) -> None:
+    def __init__(self, base_url: str, http: HttpConnections) -> None:
         self.url = f"{base_url}/jsonrpc"
         self._http = http
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
-        return jsonrpc_call(
-            self._http.client, self.url, {"service": service_name, "method": method, "args": args}
-        )
+        return jsonrpc_call(self._http, self.url, {"service": service_name, "method": method, "args": args})
 
 
 class Json2Connector(odoolib.json2.Json2Connector):  # type: ignore[misc]
@@ -53,9 +51,9 @@ class Json2Connector(odoolib.json2.Json2Connector):  # type: ignore[misc]
 
 
 class Json2Connection(odoolib.json2.Json2Connection):  # type: ignore[misc]
-    """The library's JSON-2 connection (bearer API key) whose models post through one shared client."""
+    """The library's JSON-2 connection (bearer API key) whose models post through our connections."""
 
-    def __init__(self, base_url: str, database: str | None, api_key: str, http: SharedHttpClient) -> None:
+    def __init__(self, base_url: str, database: str | None, api_key: str, http: HttpConnections) -> None:
         super().__init__(Json2Connector(base_url), database, api_key)
         if database is None:  # the library would send the header "None"; without it Odoo's dbfilter decides
             del self.bearer_header["X-Odoo-Database"]
@@ -82,11 +80,9 @@ class Json2Model(odoolib.json2.JsonModel):  # type: ignore[misc]
             if args:
                 raise TypeError(f"JSON-2 takes named arguments only: {self.model_name}.{method}(ids=…, …)")
             start = time.time()
-            response = self.connection.http.client.post(
-                self._url(method), headers=self.connection.bearer_header, json=kwargs
-            )
-            odoolib.json2.json2_callback_fire(self._call_name(method), start, response)
-            return response_json(response)
+            reply = self.connection.http.post_json(self._url(method), kwargs, self.connection.bearer_header)
+            odoolib.json2.json2_callback_fire(self._call_name(method), start, reply)
+            return response_json(reply)
 
         return proxy
 

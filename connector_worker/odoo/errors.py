@@ -1,5 +1,5 @@
 """Turns what Odoo and the wire raise (XML-RPC faults, JSON-RPC error dicts, JSON-2 statuses, socket and
-httpx errors) into the connector's error tree, keeping Odoo's own message and never the request data.
+http.client errors) into the connector's error tree, keeping Odoo's own message and never the request data.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import xmlrpc.client
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-import httpx
 from odoolib.tools import AuthenticationError as OdoolibAuthenticationError
 from odoolib.tools import JsonRPCException
 
@@ -185,15 +184,12 @@ def _from_odoolib(exc: BaseException, *, label: str, read_only: bool) -> Connect
 
 def _from_transport(exc: BaseException, *, label: str, read_only: bool) -> ConnectorError | None:
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if isinstance(exc, RequestNotSentError | httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    if isinstance(exc, RequestNotSentError):
+        # Connecting or sending failed: Odoo cannot have parsed, let alone run, the call.
         return TransientError(f"{label}: Odoo not reachable ({reason})")
-    if isinstance(exc, httpx.WriteError | httpx.WriteTimeout):
-        # The request body did not get through: Odoo cannot have parsed, let alone run, the call.
-        return TransientError(f"{label}: sending to Odoo failed ({reason})")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+    if isinstance(exc, http.client.InvalidURL):
         return ConfigurationError(f"{label}: bad Odoo URL ({reason})")
-    lost = (httpx.TimeoutException, httpx.TransportError, TimeoutError, OSError, http.client.HTTPException)
-    if isinstance(exc, lost):
+    if isinstance(exc, TimeoutError | OSError | http.client.HTTPException):
         return _answer_lost(f"{label}: no answer from Odoo ({reason})", read_only=read_only)
     if isinstance(exc, xml.parsers.expat.ExpatError | xmlrpc.client.ResponseError | json.JSONDecodeError):
         return PermanentError(
@@ -313,6 +309,6 @@ def reraise(error: ConnectorError, exc: BaseException) -> NoReturn:
     """Raise ``error`` for ``exc``: socket-level causes stay chained for debugging, server payloads do not
     (Odoo tracebacks, and odoolib messages that echo the request data, may hold personal data).
     """
-    if isinstance(exc, OSError | httpx.TransportError | RequestNotSentError | http.client.HTTPException):
+    if isinstance(exc, OSError | RequestNotSentError | http.client.HTTPException):
         raise error from exc
     raise error from None

@@ -1,6 +1,6 @@
 """Opening a session with Odoo: detect the server version, choose the protocol, log in.
 
-Every connection-level object (the pooled HTTP client, the per-thread XML-RPC transports, the counter)
+Every connection-level object (the per-thread JSON and XML-RPC connections, the counter)
 is made here and owned by the :class:`Session`.
 """
 
@@ -27,7 +27,7 @@ from connector_worker.odoo.connectors import (
 from connector_worker.odoo.errors import classify, reraise
 from connector_worker.odoo.transport import (
     CallCounter,
-    SharedHttpClient,
+    HttpConnections,
     Timeouts,
     XmlRpcTransports,
     response_json,
@@ -48,7 +48,7 @@ class Session:
     protocol: str
     uid: int | None
     counter: CallCounter
-    http: SharedHttpClient
+    http: HttpConnections
     transports: XmlRpcTransports
 
     def close(self) -> None:
@@ -63,7 +63,7 @@ def open_session(settings: OdooSettings) -> Session:
     register_secrets(s.get_secret_value() for s in (settings.password, settings.api_key) if s is not None)
     timeouts = Timeouts.from_total(settings.timeout_seconds)
     counter = CallCounter()
-    http = SharedHttpClient(timeouts, counter)
+    http = HttpConnections(timeouts, counter)
     transports = XmlRpcTransports(https=base_url.startswith("https:"), timeouts=timeouts, counter=counter)
     try:
         version = _detect_version(settings.protocol, base_url, http, transports)
@@ -84,7 +84,7 @@ def _base_url(url: str) -> str:
 
 
 def _detect_version(
-    requested: str, base_url: str, http: SharedHttpClient, transports: XmlRpcTransports
+    requested: str, base_url: str, http: HttpConnections, transports: XmlRpcTransports
 ) -> int:
     """``GET /web/version`` (18+, not deprecated); Odoo 17 has no such route, so a 404 falls back to
     ``common.version``, which is also used when a classic RPC protocol is forced.
@@ -94,9 +94,9 @@ def _detect_version(
         if requested == "jsonrpc":
             return JsonRpcConnector(base_url, http).send("common", "version")
         if requested != "xmlrpc":
-            response = http.client.get(f"{base_url}/web/version")
-            if response.status_code != 404:
-                return response_json(response)
+            reply = http.request("GET", f"{base_url}/web/version")
+            if reply.status != 404:
+                return response_json(reply)
         return XmlRpcConnector(base_url, transports).send("common", "version")
 
     return _major_version(_logged_call(version_info, "version"))
@@ -133,7 +133,7 @@ def _choose_protocol(settings: OdooSettings, version: int) -> str:
 
 
 def _login(
-    settings: OdooSettings, protocol: str, base_url: str, http: SharedHttpClient, transports: XmlRpcTransports
+    settings: OdooSettings, protocol: str, base_url: str, http: HttpConnections, transports: XmlRpcTransports
 ) -> tuple[Backend, int | None]:
     if protocol == "json2":
         assert settings.api_key is not None

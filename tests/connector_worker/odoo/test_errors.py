@@ -7,7 +7,6 @@ import json
 import xml.parsers.expat
 import xmlrpc.client
 
-import httpx
 import pytest
 from odoolib.tools import AuthenticationError as OdoolibAuthenticationError
 from odoolib.tools import JsonRPCException
@@ -339,10 +338,8 @@ def test_odoolib_authentication_errors() -> None:
     "exc",
     [
         RequestNotSentError("ConnectionRefusedError: [Errno 111] Connection refused"),
-        httpx.ConnectError("refused"),
-        httpx.ConnectTimeout("slow"),
-        httpx.PoolTimeout("busy"),
-        httpx.WriteError("broken pipe"),
+        RequestNotSentError("TimeoutError: timed out"),
+        RequestNotSentError("BrokenPipeError: [Errno 32] Broken pipe"),
     ],
 )
 def test_requests_that_never_left_are_plainly_transient_even_for_writes(exc: BaseException) -> None:
@@ -353,9 +350,9 @@ def test_requests_that_never_left_are_plainly_transient_even_for_writes(exc: Bas
 @pytest.mark.parametrize(
     "exc",
     [
-        httpx.ReadTimeout("timed out"),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
         TimeoutError("timed out"),
+        http.client.IncompleteRead(b"{", 10),
+        http.client.BadStatusLine("garbage"),
         http.client.RemoteDisconnected("Remote end closed connection without response"),
         ConnectionResetError(104, "Connection reset by peer"),
     ],
@@ -364,6 +361,10 @@ def test_a_lost_answer_is_outcome_unknown_for_writes_and_transient_for_reads(exc
     assert isinstance(classify(exc, label="sale.order.create", read_only=False), OutcomeUnknownError)
     read = classify(exc, label="sale.order.search_read", read_only=True)
     assert type(read) is TransientError
+
+
+def test_a_malformed_odoo_url_is_a_configuration_error() -> None:
+    assert isinstance(write_error(http.client.InvalidURL("nonnumeric port: 'x'")), ConfigurationError)
 
 
 def test_garbage_instead_of_rpc_is_permanent() -> None:

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from odoolib.tools import JsonRPCException
 
 from connector_worker.errors import OutcomeUnknownError, TransientError
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
-from connector_worker.odoo.transport import CallCounter, SharedHttpClient, Timeouts, XmlRpcTransports
+from connector_worker.odoo.transport import CallCounter, HttpConnections, Timeouts, XmlRpcTransports
 
 FAST = Timeouts(connect=1.0, read=0.4)
 
@@ -143,10 +142,10 @@ def transports(counter: CallCounter) -> Iterator[XmlRpcTransports]:
 
 
 @pytest.fixture
-def client(counter: CallCounter) -> Iterator[SharedHttpClient]:
-    shared = SharedHttpClient(FAST, counter)
-    yield shared
-    shared.close()
+def client(counter: CallCounter) -> Iterator[HttpConnections]:
+    connections = HttpConnections(FAST, counter)
+    yield connections
+    connections.close()
 
 
 # --- XML-RPC ----------------------------------------------------------------------------------------------
@@ -254,7 +253,7 @@ def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
 
 
 def test_jsonrpc_calls_reuse_one_connection_and_are_counted(
-    wire: Wire, base_url: str, client: SharedHttpClient, counter: CallCounter
+    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
 ) -> None:
     connector = JsonRpcConnector(base_url, client)
     for n in range(4):
@@ -267,7 +266,7 @@ def test_jsonrpc_calls_reuse_one_connection_and_are_counted(
 
 
 def test_jsonrpc_error_members_and_proxy_pages_are_raised(
-    wire: Wire, base_url: str, client: SharedHttpClient
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     with pytest.raises(JsonRPCException) as caught:
         JsonRpcConnector(base_url, client).send("object", "boom")
@@ -278,7 +277,7 @@ def test_jsonrpc_error_members_and_proxy_pages_are_raised(
 
 
 def test_json2_posts_named_arguments_with_the_bearer_key_and_database(
-    wire: Wire, base_url: str, client: SharedHttpClient
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     model = Json2Connection(base_url, "shop", "k3y-s3cret", client).get_model("res.partner")
     assert model.search_read(domain=[["id", "=", 1]], fields=["name"]) == {
@@ -294,7 +293,7 @@ def test_json2_posts_named_arguments_with_the_bearer_key_and_database(
 
 
 def test_json2_refuses_positional_arguments_before_sending(
-    wire: Wire, base_url: str, client: SharedHttpClient
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     model = Json2Connection(base_url, "shop", "key", client).get_model("sale.order")
     with pytest.raises(TypeError, match="named arguments only"):
@@ -303,7 +302,7 @@ def test_json2_refuses_positional_arguments_before_sending(
 
 
 def test_json2_errors_carry_the_body_and_never_the_request(
-    wire: Wire, base_url: str, client: SharedHttpClient
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
     with pytest.raises(HttpStatusError) as caught:
@@ -312,19 +311,104 @@ def test_json2_errors_carry_the_body_and_never_the_request(
     assert "jane.doe" not in caught.value.body and "jane.doe" not in str(caught.value)
 
 
-def test_httpx_read_timeout_applies(wire: Wire, base_url: str, client: SharedHttpClient) -> None:
+def test_a_json_read_times_out_after_the_read_timeout(
+    wire: Wire, base_url: str, client: HttpConnections
+) -> None:
     wire.mode = "slow"
-    with pytest.raises(httpx.ReadTimeout):
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as caught:
         JsonRpcConnector(base_url, client).send("object", "execute_kw")
+    assert time.monotonic() - started < 1.0
+    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
+
+
+def test_an_idle_json_connection_the_server_closed_is_replaced_before_sending(
+    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
+) -> None:
+    wire.mode = "close_after"
+    model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
+    for n in range(3):
+        assert model.search(domain=[n]) == {"domain": [n]}
+        time.sleep(0.05)  # let the server's FIN arrive, as it would between two real calls
+    assert len(wire.requests) == 3  # each sent once
+    assert wire.connections == counter.connections == 3
+
+
+def test_a_json_request_whose_answer_is_lost_is_never_resent(
+    wire: Wire, base_url: str, client: HttpConnections
+) -> None:
+    wire.mode = "hangup"
+    model = Json2Connection(base_url, "shop", "key", client).get_model("sale.order")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)) as caught:
+        model.create(vals_list=[{"name": "S1"}])
+    assert len(wire.requests) == 1
+    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
+    wire.mode = "ok"
+    assert model.search(domain=[1]) == {"domain": [1]}  # the broken connection was dropped, a new one serves
+
+
+def test_a_refused_json_connection_is_reported_as_not_sent(
+    client: HttpConnections, counter: CallCounter
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(RequestNotSentError) as caught:
+        JsonRpcConnector(f"http://127.0.0.1:{port}", client).send("common", "version")
+    assert counter.value == 0
+    assert type(classify(caught.value, label="sale.order.create", read_only=False)) is TransientError
+
+
+def test_json_bodies_are_compact_utf8_and_nan_is_refused_before_sending(
+    wire: Wire, base_url: str, client: HttpConnections
+) -> None:
+    model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
+    model.write(ids=[1], vals={"name": "Zoë Ñúñez"})
+    _, headers, body = wire.requests[-1]
+    assert body == '{"ids":[1],"vals":{"name":"Zoë Ñúñez"}}'.encode()
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["User-Agent"].startswith("magento-odoo-connector")
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        model.write(ids=[1], vals={"list_price": float("nan")})
+    assert len(wire.requests) == 1
+
+
+def test_each_thread_keeps_its_own_json_connection_and_close_ends_them_all(
+    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
+) -> None:
+    connector = JsonRpcConnector(base_url, client)
+
+    def work() -> None:
+        for n in range(3):
+            connector.send("common", "version", n)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wire.connections == counter.connections == 2
+    assert len(wire.requests) == 6
+    client.close()
+    connector.send("common", "version")
+    assert wire.connections == 3  # closed connections are reopened on the next call
 
 
 def test_a_forked_child_gets_its_own_connections(
-    monkeypatch: pytest.MonkeyPatch, transports: XmlRpcTransports, client: SharedHttpClient
+    monkeypatch: pytest.MonkeyPatch,
+    wire: Wire,
+    base_url: str,
+    transports: XmlRpcTransports,
+    client: HttpConnections,
 ) -> None:
-    parent_transport, parent_client = transports.current(), client.client
-    assert transports.current() is parent_transport and client.client is parent_client
+    parent_transport = transports.current()
+    JsonRpcConnector(base_url, client).send("common", "version")
+    assert transports.current() is parent_transport and wire.connections == 1
+    parent_connections = list(client._threads.each())
     monkeypatch.setattr("os.getpid", lambda: -1)  # as in a Celery prefork child
     assert transports.current() is not parent_transport
-    assert client.client is not parent_client
-    assert not parent_client.is_closed  # the parent's sockets are the parent's to close
-    parent_client.close()
+    JsonRpcConnector(base_url, client).send("common", "version")
+    assert wire.connections == 2  # the child opened its own; the parent's socket is the parent's to close
+    for connections in parent_connections:
+        for connection in connections.values():
+            connection.close()
