@@ -179,7 +179,13 @@ class OdooSettings(_Strict):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        return http_url(value, "https://erp.example.com")
+        url = http_url(value, "https://erp.example.com")
+        if "@" in urlsplit(url).netloc:  # the message never repeats it: it holds a password
+            raise ValueError(
+                "must not hold user:password@ (the worker signs in with ODOO_API_KEY, or ODOO_LOGIN and "
+                "ODOO_PASSWORD)"
+            )
+        return url
 
 
 class WebhookSettings(_Strict):

@@ -1,6 +1,6 @@
 """The connector's error tree: every failure is transient (retry later) or permanent (dead letter now).
 
-Clients translate foreign exceptions (requests, httpx, xmlrpc, redis) into these at one boundary, so tasks
+Clients translate foreign exceptions (requests, http.client, xmlrpc, redis) into these at one boundary, so tasks
 decide retry vs dead letter from the class alone.
 """
 

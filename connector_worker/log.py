@@ -151,8 +151,8 @@ def configure_logging(
     handler._connector_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # httpx logs every request at INFO: two lines per synced order that say nothing the connector's own
-    # line does not. They come back with DEBUG.
+    # httpx (the sandboxes' webhook deliveries, the demo's probes) logs every request at INFO: lines that
+    # say nothing the connector's own do not. They come back with DEBUG.
     quiet = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
     for name in CHATTY_HTTP_LOGGERS:
         logging.getLogger(name).setLevel(quiet)

@@ -16,6 +16,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 import xmlrpc.client
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError
 USER_AGENT = "magento-odoo-connector (odoo-client-lib)"
 # Connecting should be quick even when calls are slow: a dead host must not hold a worker for the call timeout.
 MAX_CONNECT_TIMEOUT_SECONDS = 5.0
+# A kept-alive connection idle for longer is replaced rather than reused: a NAT, firewall or load balancer
+# may have dropped the flow without a word, and the server's own keep-alive timeout (nginx: 75 s) races a
+# late reuse. A create sent into a dead flow would end as "outcome unknown". httpx used 5 s as well.
+KEEPALIVE_IDLE_SECONDS = 5.0
 _jsonrpc_ids = itertools.count(1)
 T = TypeVar("T")
 
@@ -109,6 +114,14 @@ def _new_connection(
     return connection
 
 
+def _reusable(connection: http.client.HTTPConnection, idle_since: float) -> bool:
+    """Whether a kept connection may carry the next request: not yet connected, or recently used and not
+    closed by the server."""
+    if connection.sock is None:
+        return True
+    return time.monotonic() - idle_since <= KEEPALIVE_IDLE_SECONDS and not _peer_closed(connection.sock)
+
+
 def _peer_closed(sock: socket.socket) -> bool:
     """An idle keep-alive socket that is readable was closed by the server (or holds garbage): drop it."""
     try:
@@ -136,11 +149,12 @@ class KeepAliveTransport(xmlrpc.client.Transport):
         self._timeouts = timeouts
         self._counter = counter
         self._ssl_context = ssl.create_default_context() if https else None
+        self._idle_since = time.monotonic()
 
     def make_connection(self, host: Any) -> http.client.HTTPConnection:
         cached_host, cached = self._connection
         if cached is not None and cached_host == host:
-            if cached.sock is None or not _peer_closed(cached.sock):
+            if _reusable(cached, self._idle_since):
                 return cached
             cached.close()
         chost, self._extra_headers, _ = self.get_host_info(host)
@@ -162,11 +176,16 @@ class KeepAliveTransport(xmlrpc.client.Transport):
         except OSError as exc:
             self.close()
             raise RequestNotSentError(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            self.close()  # e.g. a soft time limit mid-send: never hand a half-written request on
+            raise
         try:
             response = connection.getresponse()
             if response.status == 200:
                 self.verbose = verbose
-                return self.parse_response(response)
+                result = self.parse_response(response)
+                self._idle_since = time.monotonic()
+                return result
         except xmlrpc.client.Fault:
             raise
         except Exception:
@@ -206,7 +225,8 @@ class PerThread(Generic[T]):
         """This thread's ``T``, made on first use."""
         if self._pid != os.getpid():
             with self._lock:
-                self._local, self._all, self._pid = threading.local(), [], os.getpid()
+                if self._pid != os.getpid():  # another thread of this child may have reset it already
+                    self._local, self._all, self._pid = threading.local(), [], os.getpid()
         value: T | None = getattr(self._local, "value", None)
         if value is None:
             value = self._make()
@@ -270,6 +290,7 @@ class KeepAliveConnection:
         self._counter = counter
         self._ssl_context = ssl.create_default_context() if https else None
         self._connection: http.client.HTTPConnection | None = None
+        self._idle_since = time.monotonic()
 
     def request(self, method: str, target: str, body: bytes | None, headers: Mapping[str, str]) -> HttpReply:
         """Send one request and read its whole answer."""
@@ -283,6 +304,9 @@ class KeepAliveConnection:
         except OSError as exc:
             self.close()
             raise RequestNotSentError(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            self.close()  # e.g. a soft time limit mid-send: never hand a half-written request on
+            raise
         try:
             response = connection.getresponse()
             reply = HttpReply(response.status, response.headers, response.read())
@@ -291,6 +315,7 @@ class KeepAliveConnection:
             raise
         if response.will_close:
             self.close()
+        self._idle_since = time.monotonic()
         return reply
 
     def close(self) -> None:
@@ -301,7 +326,7 @@ class KeepAliveConnection:
 
     def _ready(self) -> http.client.HTTPConnection:
         connection = self._connection
-        if connection is not None and (connection.sock is None or not _peer_closed(connection.sock)):
+        if connection is not None and _reusable(connection, self._idle_since):
             return connection
         self.close()
         self._connection = _new_connection(self._host, self._https, self._timeouts, self._ssl_context)
@@ -321,8 +346,10 @@ class HttpConnections:
     ) -> HttpReply:
         """``method url`` with our User-Agent, on this thread's connection to the URL's host."""
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise http.client.InvalidURL(f"not an http(s) URL: {url!r}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise http.client.InvalidURL(f"not an http(s) URL: {parts.scheme}://{parts.hostname or ''}…")
+        if "@" in parts.netloc:  # never echoed: it holds a password
+            raise http.client.InvalidURL("user:password@ in the Odoo URL is not supported")
         connections = self._threads.current()
         key = (parts.scheme, parts.netloc)
         connection = connections.get(key)

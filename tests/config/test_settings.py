@@ -158,6 +158,7 @@ def test_a_go_live_date_without_a_utc_offset_is_refused() -> None:
         ("REDIS_URL", "unix:///run/redis.sock", "REDIS_URL: must be a redis:// or rediss:// URL"),
         ("REDIS_URL", "rediss://r:6380/0", "REDIS_URL: a rediss:// URL needs ?ssl_cert_reqs="),
         ("ODOO_URL", "ftp://odoo", "ODOO_URL: must be an http(s) URL such as https://erp.example.com"),
+        ("ODOO_URL", "https://bob:hunter2@odoo", "ODOO_URL: must not hold user:password@"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         ("WEBHOOK_PORT", "abc", "WEBHOOK_PORT: Input should be a valid integer"),
     ],
@@ -169,6 +170,7 @@ def test_a_bad_environment_variable_is_named_as_the_operator_set_it(
     with pytest.raises(ConfigError) as caught:
         load_settings({variable: value})
     assert [line for line in caught.value.problems if line.startswith(problem)], caught.value.problems
+    assert "hunter2" not in str(caught.value.problems)
 
 
 def test_a_log_level_is_read_in_any_case_and_as_logging_spells_it() -> None:

@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from odoolib.tools import JsonRPCException
 
-from connector_worker.errors import OutcomeUnknownError, TransientError
+from connector_worker.errors import ConfigurationError, OutcomeUnknownError, TransientError
+from connector_worker.odoo import transport
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
 from connector_worker.odoo.transport import CallCounter, HttpConnections, Timeouts, XmlRpcTransports
@@ -63,6 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
+        if wire.mode == "announce_close":  # says so, as a server ending keep-alive does
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(payload)
         if wire.mode == "close_after":  # closes the idle connection without saying so
@@ -412,3 +416,79 @@ def test_a_forked_child_gets_its_own_connections(
     for connections in parent_connections:
         for connection in connections.values():
             connection.close()
+
+
+class _Interrupted(Exception):
+    """Stands for what may interrupt a send that is not a socket error (Celery's soft time limit)."""
+
+
+@pytest.fixture(params=["json2", "xmlrpc"])
+def call_odoo(
+    request: pytest.FixtureRequest, base_url: str, client: HttpConnections, transports: XmlRpcTransports
+) -> Callable[[], object]:
+    """One harmless call on either kind of kept-alive connection."""
+    if request.param == "json2":
+        model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
+        return lambda: model.search(domain=[])
+    connector = XmlRpcConnector(base_url, transports)
+    return lambda: connector.send("common", "version")
+
+
+def test_a_send_interrupted_by_anything_closes_the_connection_so_the_next_call_works(
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, call_odoo: Callable[[], object]
+) -> None:
+    call_odoo()
+    real_send = http.client.HTTPConnection.send
+    interrupted: list[bool] = []
+
+    def send_once_interrupted(self: http.client.HTTPConnection, data: Any) -> None:
+        if not interrupted:
+            interrupted.append(True)
+            raise _Interrupted
+        real_send(self, data)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "send", send_once_interrupted)
+    with pytest.raises(_Interrupted):
+        call_odoo()
+    call_odoo()  # before: CannotSendRequest on this connection for ever, reported as "outcome unknown"
+    assert len(wire.requests) == 2 and wire.connections == 2
+
+
+def test_a_connection_idle_too_long_is_replaced_rather_than_reused(
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, call_odoo: Callable[[], object]
+) -> None:
+    monkeypatch.setattr(transport, "KEEPALIVE_IDLE_SECONDS", 0.2)
+    call_odoo()
+    call_odoo()
+    assert wire.connections == 1
+    time.sleep(0.3)  # a NAT may have dropped the flow by now without telling either end
+    call_odoo()
+    assert wire.connections == 2 and len(wire.requests) == 3
+
+
+def test_connection_close_from_the_server_is_honoured(
+    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
+) -> None:
+    wire.mode = "announce_close"
+    connector = JsonRpcConnector(base_url, client)
+    for n in range(3):
+        assert connector.send("object", "execute_kw", n) == [n]
+    assert len(wire.requests) == 3 and wire.connections == counter.connections == 3
+
+
+def test_an_error_answer_leaves_the_connection_usable(
+    wire: Wire, base_url: str, client: HttpConnections
+) -> None:
+    model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
+    for _ in range(2):
+        with pytest.raises(HttpStatusError):
+            model.refuse(vals={})
+        assert model.search(domain=[]) == {"domain": []}
+    assert wire.connections == 1
+
+
+def test_credentials_in_the_url_are_refused_without_being_repeated(client: HttpConnections) -> None:
+    with pytest.raises(http.client.InvalidURL) as caught:
+        JsonRpcConnector("https://bob:hunter2@127.0.0.1:1", client).send("common", "version")
+    assert "hunter2" not in str(caught.value)
+    assert isinstance(classify(caught.value, label="version", read_only=True), ConfigurationError)
