@@ -7,7 +7,7 @@ continues where the previous run stopped and never creates a second invoice or p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -41,6 +41,7 @@ def register_payment(
     memo: str,
     payment_date: dt.date,
     refresh: bool = True,
+    before_paying: Callable[[], None] = lambda: None,
 ) -> PaymentOutcome:
     """Bring the confirmed Odoo ``order`` to *paid*: invoice what Odoo has to invoice, post, pay what is due.
 
@@ -53,6 +54,7 @@ def register_payment(
 
     ``refresh``: read the order's invoice status and invoices again first, because the status actions
     just applied changed them (a confirmation, validated deliveries); without, ``order`` must hold them.
+    ``before_paying`` runs right before each payment and may raise to stop it (the sync checks its lock).
     """
     if order["state"] != "sale":
         return PaymentOutcome.NOT_CONFIRMED
@@ -81,6 +83,7 @@ def register_payment(
             return PaymentOutcome.ALREADY_PAID
         return PaymentOutcome.NOTHING_INVOICED
     for invoice_id in due:
+        before_paying()
         gw.register_payment(invoice_id, journal=journal, payment_date=payment_date, memo=memo)
         log.info("payment_registered", invoice_id=invoice_id, journal=journal.code)
     return PaymentOutcome.REGISTERED

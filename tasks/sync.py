@@ -143,7 +143,7 @@ def _sync_locked(
         result = "created" if created else "updated"
         mismatch = bool(record.get("magento_amount_mismatch"))
     try:
-        actions, payment = _bring_in_line(runtime, instance, order, record, now)
+        actions, payment = _bring_in_line(runtime, instance, order, record, now, lock=lock)
         # Magento's fields last, once the order is in line: the status map reads the Magento state Odoo
         # holds (a reopened order is told apart from one cancelled in Odoo by it), so an attempt that
         # stops half way must leave the previous state there for its retry.
@@ -240,6 +240,8 @@ def _bring_in_line(
     order: Mapping[str, Any],
     record: dict[str, Any],
     now: dt.datetime,
+    *,
+    lock: RedisLock,
 ) -> tuple[list[SaleAction], PaymentOutcome | None]:
     """Apply the status map, then the payment; locking (closed orders) comes last, after the payment."""
     gw = runtime.odoo()
@@ -264,7 +266,7 @@ def _bring_in_line(
         # An order read this sync and left as it was holds its invoice status; one acted on, or just
         # created, is read again by the payment step.
         fresh = not now_applied and "invoice_status" in record
-        payment = _pay(runtime, options, order, record, now, fresh=fresh)
+        payment = _pay(runtime, options, order, record, now, lock=lock, fresh=fresh)
     if SaleAction.LOCK in actions:  # last: a locked order takes no invoice
         _apply(gw, order_id, SaleAction.LOCK)
     return actions, payment
@@ -277,6 +279,7 @@ def _pay(
     record: Mapping[str, Any],
     now: dt.datetime,
     *,
+    lock: RedisLock,
     fresh: bool,
 ) -> PaymentOutcome:
     """The payment of a confirmed order Magento shows paid, unless booking it would misstate the books."""
@@ -292,8 +295,16 @@ def _pay(
     journal = _bank_journal(runtime, options.payment_journal_code)
     memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
     try:
+        # Each payment is made only while this copy still holds the order's lock: a copy whose lock lapsed
+        # (its renewals failed for a whole TTL) may be racing another copy that took it over.
         return register_payment(
-            runtime.odoo(), record, journal=journal, memo=memo, payment_date=now.date(), refresh=not fresh
+            runtime.odoo(),
+            record,
+            journal=journal,
+            memo=memo,
+            payment_date=now.date(),
+            refresh=not fresh,
+            before_paying=lock.ensure_held,
         )
     except PermanentError:
         runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again

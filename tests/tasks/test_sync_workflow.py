@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from connector_worker.errors import MappingError, TransientError
+import tasks.sync
+from connector_worker.errors import LockBusyError, MappingError, TransientError
+from connector_worker.locks import RedisLock
 from connector_worker.runtime import Runtime
 from tasks.payments import PaymentOutcome, register_payment
 from tasks.sync import sync_order
@@ -145,6 +149,43 @@ def test_a_paid_order_whose_odoo_total_differs_from_magentos_is_confirmed_and_fl
     assert (outcome.result, outcome.mismatch, outcome.payment) == ("created", True, "amount_mismatch")
     [record] = odoo_orders(odoo, order["entity_id"])
     assert (record["state"], record["magento_amount_mismatch"], record["invoice_ids"]) == ("sale", True, [])
+
+
+def test_a_copy_whose_lock_lapsed_before_paying_pays_nothing_and_its_retry_pays_once(
+    monkeypatch: pytest.MonkeyPatch, runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+) -> None:
+    # given a paid order whose sync loses its lock to another copy while confirming (its renewals failed
+    # for a whole TTL, so the lock expired and the other copy took it; the next renewal tells it so)
+    order = magento_order(shop, "processing")
+    locks: list[RedisLock] = []
+    real_order_lock = tasks.sync.order_lock
+
+    @contextmanager
+    def recorded_order_lock(*args: Any, **kwargs: Any) -> Iterator[RedisLock]:
+        with real_order_lock(*args, **kwargs) as lock:
+            locks.append(lock)
+            yield lock
+
+    gw = runtime.odoo()
+    real_confirm = gw.confirm_order
+
+    def confirm_then_lose_the_lock(order_id: int) -> None:
+        real_confirm(order_id)
+        runtime.redis.set(locks[-1].key, "the other copy")
+        assert not locks[-1].extend()
+
+    monkeypatch.setattr(tasks.sync, "order_lock", recorded_order_lock)
+    monkeypatch.setattr(gw, "confirm_order", confirm_then_lose_the_lock)
+    # when it reaches the payment
+    with pytest.raises(LockBusyError):
+        sync_order(runtime, INSTANCE, order["entity_id"])
+    # then it pays nothing (the other copy may be paying), and its retry, once the lock is free, pays once
+    assert odoo.read("account.payment", []) == []
+    monkeypatch.undo()
+    runtime.redis.delete(locks[-1].key)
+    retry = sync_order(runtime, INSTANCE, order["entity_id"])
+    assert (retry.result, retry.payment) == ("updated", "registered")
+    assert len(odoo.read("account.payment", [])) == 1
 
 
 def _paid(odoo: OdooSandboxHandle, record: dict[str, Any]) -> Decimal:
