@@ -40,10 +40,18 @@ DOMAIN = [["code", "=", "US"]]
 FIELDS = ["code", "name"]
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=1000, help="calls per pass (1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best one counts (3)")
+    parser.add_argument("--calls", type=positive, default=1000, help="calls per pass (1000)")
+    parser.add_argument("--repeat", type=positive, default=3, help="timed passes; the best one counts (3)")
     return parser.parse_args(argv)
 
 

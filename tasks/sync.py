@@ -16,7 +16,7 @@ looked up first. A new order thus costs its create alone, not a search and a cre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,7 +143,11 @@ def _sync_locked(
         result = "created" if created else "updated"
         mismatch = bool(record.get("magento_amount_mismatch"))
     try:
-        actions, payment = _bring_in_line(runtime, instance, order, record, now, lock=lock)
+        # Each payment is checked against the order's lock right before it is made: a copy whose lock lapsed
+        # (its renewals failed for a whole TTL) may be racing another copy that took it over.
+        actions, payment = _bring_in_line(
+            runtime, instance, order, record, now, before_paying=lock.ensure_held
+        )
         # Magento's fields last, once the order is in line: the status map reads the Magento state Odoo
         # holds (a reopened order is told apart from one cancelled in Odoo by it), so an attempt that
         # stops half way must leave the previous state there for its retry.
@@ -241,7 +245,7 @@ def _bring_in_line(
     record: dict[str, Any],
     now: dt.datetime,
     *,
-    lock: RedisLock,
+    before_paying: Callable[[], None],
 ) -> tuple[list[SaleAction], PaymentOutcome | None]:
     """Apply the status map, then the payment; locking (closed orders) comes last, after the payment."""
     gw = runtime.odoo()
@@ -266,7 +270,7 @@ def _bring_in_line(
         # An order read this sync and left as it was holds its invoice status; one acted on, or just
         # created, is read again by the payment step.
         fresh = not now_applied and "invoice_status" in record
-        payment = _pay(runtime, options, order, record, now, lock=lock, fresh=fresh)
+        payment = _pay(runtime, options, order, record, now, before_paying=before_paying, fresh=fresh)
     if SaleAction.LOCK in actions:  # last: a locked order takes no invoice
         _apply(gw, order_id, SaleAction.LOCK)
     return actions, payment
@@ -279,7 +283,7 @@ def _pay(
     record: Mapping[str, Any],
     now: dt.datetime,
     *,
-    lock: RedisLock,
+    before_paying: Callable[[], None],
     fresh: bool,
 ) -> PaymentOutcome:
     """The payment of a confirmed order Magento shows paid, unless booking it would misstate the books."""
@@ -295,8 +299,6 @@ def _pay(
     journal = _bank_journal(runtime, options.payment_journal_code)
     memo = f"Magento #{order.get('increment_id') or order['entity_id']}"
     try:
-        # Each payment is made only while this copy still holds the order's lock: a copy whose lock lapsed
-        # (its renewals failed for a whole TTL) may be racing another copy that took it over.
         return register_payment(
             runtime.odoo(),
             record,
@@ -304,7 +306,7 @@ def _pay(
             memo=memo,
             payment_date=now.date(),
             refresh=not fresh,
-            before_paying=lock.ensure_held,
+            before_paying=before_paying,
         )
     except PermanentError:
         runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again

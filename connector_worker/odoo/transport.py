@@ -187,6 +187,7 @@ class KeepAliveTransport(xmlrpc.client.Transport):
                 self._idle_since = time.monotonic()
                 return result
         except xmlrpc.client.Fault:
+            self._idle_since = time.monotonic()  # Odoo's error answer was read whole: the connection is fine
             raise
         except Exception:
             self.close()
@@ -380,10 +381,10 @@ def response_json(reply: HttpReply) -> Any:
     return reply.json()
 
 
-def jsonrpc_call(http: HttpConnections, url: str, params: dict[str, Any]) -> Any:
+def jsonrpc_call(connections: HttpConnections, url: str, params: dict[str, Any]) -> Any:
     """One JSON-RPC 2.0 ``call`` (Odoo answers errors with HTTP 200 and an ``error`` member)."""
     payload = {"jsonrpc": "2.0", "method": "call", "params": params, "id": next(_jsonrpc_ids)}
-    body = response_json(http.post_json(url, payload))
+    body = response_json(connections.post_json(url, payload))
     if not isinstance(body, dict):
         raise JsonRPCException({"message": "not a JSON-RPC answer", "data": {"name": "builtins.ValueError"}})
     if body.get("error"):

@@ -1,5 +1,5 @@
 """Our transports, against a tiny loopback HTTP server that stands in for the network (not for Odoo):
-connections are kept alive and shared, every read has a timeout, and a request is never sent twice.
+connections are kept alive (one per thread), every read has a timeout, and a request is never sent twice.
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
     assert all(transport._connection[1] is None for transport in seen)  # type: ignore[attr-defined]
 
 
-# --- JSON-RPC and JSON-2 on the shared httpx client --------------------------------------------------------
+# --- JSON-RPC and JSON-2 on kept-alive http.client connections -------------------------------------------
 
 
 def test_jsonrpc_calls_reuse_one_connection_and_are_counted(
