@@ -229,6 +229,8 @@ def _from_http_status(
         return _answer_lost(where, read_only=read_only)
     if status == 401:
         return AuthenticationError(where)
+    if status == 413:
+        return PermanentError(f"{where}: the request is larger than it accepts (nginx: client_max_body_size)")
     return PermanentError(f"{where}; check the Odoo URL and protocol")
 
 

@@ -303,7 +303,12 @@ class KeepAliveConnection:
             self._counter.increment()
             connection.request(method, target, body=body, headers=dict(headers))
         except OSError as exc:
+            early = (
+                _early_answer(connection) if isinstance(exc, BrokenPipeError | ConnectionResetError) else None
+            )
             self.close()
+            if early is not None:
+                return early
             raise RequestNotSentError(f"{type(exc).__name__}: {exc}") from exc
         except BaseException:
             self.close()  # e.g. a soft time limit mid-send: never hand a half-written request on
@@ -332,6 +337,16 @@ class KeepAliveConnection:
         self.close()
         self._connection = _new_connection(self._host, self._https, self._timeouts, self._ssl_context)
         return self._connection
+
+
+def _early_answer(connection: http.client.HTTPConnection) -> HttpReply | None:
+    """What the server said before closing on a request it would not take whole (a proxy's 413 for a body
+    over its limit), so the error names the cause rather than a broken pipe; None when it said nothing."""
+    try:
+        response = connection.getresponse()
+        return HttpReply(response.status, response.headers, response.read())
+    except (OSError, http.client.HTTPException):
+        return None
 
 
 class HttpConnections:

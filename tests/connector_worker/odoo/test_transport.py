@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from odoolib.tools import JsonRPCException
 
-from connector_worker.errors import ConfigurationError, OutcomeUnknownError, TransientError
+from connector_worker.errors import ConfigurationError, OutcomeUnknownError, PermanentError, TransientError
 from connector_worker.odoo import transport
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
@@ -50,8 +50,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         wire = self.server.wire
+        if wire.mode == "too_large":  # a proxy's body limit: it answers at once and never reads the body
+            self.send_response(413)
+            self.send_header("Content-Length", "24")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"Request Entity Too Large")
+            self.close_connection = True
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with wire.lock:
             wire.requests.append((self.path, dict(self.headers), body))
         if wire.mode == "hangup":  # the request arrived, the answer never leaves
@@ -492,3 +500,17 @@ def test_credentials_in_the_url_are_refused_without_being_repeated(client: HttpC
         JsonRpcConnector("https://bob:hunter2@127.0.0.1:1", client).send("common", "version")
     assert "hunter2" not in str(caught.value)
     assert isinstance(classify(caught.value, label="version", read_only=True), ConfigurationError)
+
+
+def test_a_body_the_server_refuses_before_reading_reports_its_answer_not_a_broken_pipe(
+    wire: Wire, base_url: str, client: HttpConnections
+) -> None:
+    wire.mode = "too_large"
+    model = Json2Connection(base_url, "shop", "key", client).get_model("ir.attachment")
+    with pytest.raises(HttpStatusError) as caught:
+        model.create(vals_list=[{"datas": "A" * (8 * 1024 * 1024)}])
+    assert caught.value.status == 413 and "Too Large" in caught.value.body
+    error = classify(caught.value, label="ir.attachment.create", read_only=False)
+    assert type(error) is PermanentError and "client_max_body_size" in str(error)
+    wire.mode = "ok"
+    assert model.search(domain=[]) == {"domain": []}  # a new connection serves the next call
