@@ -1,9 +1,10 @@
 """Timeouts and connection reuse for odoo-client-lib: kept-alive HTTP/1.1 connections, one per thread.
 
-The library opens a new connection per call and has no timeout on XML-RPC. Here XML-RPC goes through a
-kept-alive ``xmlrpc.client.Transport`` and JSON-RPC / JSON-2 through :class:`HttpConnections`, both on
-``http.client``: a JSON-2 call costs less than half the client CPU it cost on httpx (bench/odoo_client.py),
-and the two protocols share one set of rules (timeouts, stale connections, never re-sending).
+The library opens a new connection per call and has no timeout on XML-RPC. Here every protocol goes
+through :class:`KeepAliveConnection` on ``http.client``: XML-RPC by a ``xmlrpc.client.Transport`` built on
+it, JSON-RPC and JSON-2 by :class:`HttpConnections`. One set of rules (timeouts, stale connections, never
+re-sending) thus serves all three, and a JSON-2 call costs less than half the client CPU it cost on httpx
+(bench/odoo_client.py).
 """
 
 from __future__ import annotations
@@ -135,82 +136,6 @@ def _peer_closed(sock: socket.socket) -> bool:
     return bool(readable)
 
 
-class KeepAliveTransport(xmlrpc.client.Transport):
-    """One persistent HTTP/1.1 connection with timeouts; not thread-safe (see :class:`XmlRpcTransports`).
-
-    Unlike the standard transport it never re-sends a request on its own: a stale idle connection is
-    detected *before* sending, and anything that fails after sending is reported, because re-sending a
-    create whose answer was lost could create the record twice.
-    """
-
-    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
-        super().__init__()
-        self._https = https
-        self._timeouts = timeouts
-        self._counter = counter
-        self._ssl_context = ssl.create_default_context() if https else None
-        self._idle_since = time.monotonic()
-
-    def make_connection(self, host: Any) -> http.client.HTTPConnection:
-        cached_host, cached = self._connection
-        if cached is not None and cached_host == host:
-            if _reusable(cached, self._idle_since):
-                return cached
-            cached.close()
-        chost, self._extra_headers, _ = self.get_host_info(host)
-        connection = _new_connection(chost, self._https, self._timeouts, self._ssl_context)
-        self._connection = host, connection
-        return connection
-
-    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
-        return self.single_request(host, handler, request_body, verbose)
-
-    def single_request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
-        connection = self.make_connection(host)
-        try:
-            if connection.sock is None:
-                connection.connect()
-                self._counter.connection_opened()
-            self._counter.increment()
-            self._send(connection, handler, request_body)
-        except OSError as exc:
-            self.close()
-            raise RequestNotSentError(f"{type(exc).__name__}: {exc}") from exc
-        except BaseException:
-            self.close()  # e.g. a soft time limit mid-send: never hand a half-written request on
-            raise
-        try:
-            response = connection.getresponse()
-            if response.status == 200:
-                self.verbose = verbose
-                result = self.parse_response(response)
-                self._idle_since = time.monotonic()
-                return result
-        except xmlrpc.client.Fault:
-            self._idle_since = time.monotonic()  # Odoo's error answer was read whole: the connection is fine
-            raise
-        except Exception:
-            self.close()
-            raise
-        self.close()  # a proxy's error page: nothing worth reading, and the connection state is unknown
-        raise xmlrpc.client.ProtocolError(
-            host + handler, response.status, response.reason, dict(response.getheaders())
-        )
-
-    def _send(self, connection: http.client.HTTPConnection, handler: str, body: bytes) -> None:
-        connection.putrequest("POST", handler, skip_accept_encoding=True)
-        headers = [
-            *self._headers,
-            *self._extra_headers,
-            ("Content-Type", "text/xml"),
-            ("User-Agent", USER_AGENT),
-            ("Content-Length", str(len(body))),
-        ]
-        for key, value in headers:
-            connection.putheader(key, value)
-        connection.endheaders(body)
-
-
 class PerThread(Generic[T]):
     """One ``T`` per thread (Celery may run threads), made on first use; a forked child (Celery's prefork
     pool) starts afresh instead of sharing its parent's sockets."""
@@ -243,22 +168,6 @@ class PerThread(Generic[T]):
         yield from values
 
 
-class XmlRpcTransports:
-    """One :class:`KeepAliveTransport` per thread, all closed together."""
-
-    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
-        self._threads = PerThread(lambda: KeepAliveTransport(https=https, timeouts=timeouts, counter=counter))
-
-    def current(self) -> KeepAliveTransport:
-        """This thread's transport, created on first use."""
-        return self._threads.current()
-
-    def close(self) -> None:
-        """Close every thread's connection."""
-        for transport in self._threads.each():
-            transport.close()
-
-
 @dataclass(frozen=True)
 class HttpReply:
     """A whole answer, read before its connection serves the next call."""
@@ -280,8 +189,10 @@ class HttpReply:
 class KeepAliveConnection:
     """One persistent HTTP/1.1 connection to one host; not thread-safe (see :class:`HttpConnections`).
 
-    The rules of :class:`KeepAliveTransport`: a stale idle connection is replaced *before* sending, and a
-    request is never re-sent; what fails before the request is out is :class:`RequestNotSentError`.
+    Unlike the standard library's XML-RPC transport it never re-sends a request on its own, because
+    re-sending a create whose answer was lost could create the record twice: a stale idle connection is
+    replaced *before* sending, what fails before the request is out is :class:`RequestNotSentError`, and
+    anything that fails after is reported as it is.
     """
 
     def __init__(self, host: str, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
@@ -347,6 +258,64 @@ def _early_answer(connection: http.client.HTTPConnection) -> HttpReply | None:
         return HttpReply(response.status, response.headers, response.read())
     except (OSError, http.client.HTTPException):
         return None
+
+
+class KeepAliveTransport(xmlrpc.client.Transport):
+    """``xmlrpc.client``'s transport on :class:`KeepAliveConnection`: not thread-safe (see
+    :class:`XmlRpcTransports`).
+
+    Unlike the standard transport it never re-sends a request on its own (re-sending a create whose answer
+    was lost could create the record twice): the connection's rules apply, as on the JSON paths.
+    """
+
+    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
+        super().__init__()
+        self._https = https
+        self._timeouts = timeouts
+        self._counter = counter
+        self._connections: dict[str, KeepAliveConnection] = {}
+
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
+        chost, extra_headers, _ = self.get_host_info(host)
+        connection = self._connections.get(chost)
+        if connection is None:
+            connection = KeepAliveConnection(
+                chost, https=self._https, timeouts=self._timeouts, counter=self._counter
+            )
+            self._connections[chost] = connection
+        headers = dict([*self._headers, *(extra_headers or [])])
+        headers.update({"Content-Type": "text/xml", "User-Agent": USER_AGENT})
+        reply = connection.request("POST", handler, request_body, headers)
+        if reply.status != 200:
+            connection.close()  # a proxy's error page: nothing worth keeping the connection for
+            reason = http.client.responses.get(reply.status, "")
+            raise xmlrpc.client.ProtocolError(host + handler, reply.status, reason, dict(reply.headers))
+        self.verbose = verbose
+        parser, unmarshaller = self.getparser()
+        parser.feed(reply.body)
+        parser.close()
+        return unmarshaller.close()  # raises xmlrpc.client.Fault for Odoo's error answers
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        super().close()
+
+
+class XmlRpcTransports:
+    """One :class:`KeepAliveTransport` per thread, all closed together."""
+
+    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
+        self._threads = PerThread(lambda: KeepAliveTransport(https=https, timeouts=timeouts, counter=counter))
+
+    def current(self) -> KeepAliveTransport:
+        """This thread's transport, created on first use."""
+        return self._threads.current()
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        for transport in self._threads.each():
+            transport.close()
 
 
 class HttpConnections:

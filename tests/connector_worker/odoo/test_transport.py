@@ -33,6 +33,7 @@ class Wire:
 
     mode: str = "ok"
     connections: int = 0
+    disconnections: int = 0
     requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,6 +46,11 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with self.server.wire.lock:
             self.server.wire.connections += 1
+
+    def finish(self) -> None:
+        super().finish()
+        with self.server.wire.lock:
+            self.server.wire.disconnections += 1
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -258,7 +264,10 @@ def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
     assert wire.connections == 2
     assert len(wire.requests) == 6
     transports.close()
-    assert all(transport._connection[1] is None for transport in seen)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 2
+    while wire.disconnections < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert wire.disconnections == 2  # every thread's connection was closed, not just this thread's
 
 
 # --- JSON-RPC and JSON-2 on kept-alive http.client connections -------------------------------------------
