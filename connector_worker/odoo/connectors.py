@@ -14,19 +14,19 @@ from typing import Any, Protocol
 import odoolib.json2
 import odoolib.rpc
 
-from connector_worker.odoo.transport import HttpConnections, XmlRpcTransports, jsonrpc_call, response_json
+from connector_worker.odoo.transport import HttpConnections, KeepAliveTransport, jsonrpc_call, response_json
 
 
 class XmlRpcConnector(odoolib.rpc.XmlRPCConnector):  # type: ignore[misc]
     """The library's XML-RPC connector (legacy ``/xmlrpc/<service>`` endpoint) on a kept-alive transport."""
 
-    def __init__(self, base_url: str, transports: XmlRpcTransports) -> None:
+    def __init__(self, base_url: str, http: HttpConnections) -> None:
         self.url = f"{base_url}/xmlrpc"
-        self._transports = transports
+        self._transport = KeepAliveTransport(http, https=base_url.startswith("https:"))
 
     def send(self, service_name: str, method: str, *args: Any) -> Any:
         proxy = xmlrpc.client.ServerProxy(
-            f"{self.url}/{service_name}", transport=self._transports.current(), allow_none=True
+            f"{self.url}/{service_name}", transport=self._transport, allow_none=True
         )
         return getattr(proxy, method)(*args)
 

@@ -1,6 +1,6 @@
 """Opening a session with Odoo: detect the server version, choose the protocol, log in.
 
-Every connection-level object (the per-thread JSON and XML-RPC connections, the counter)
+Every connection-level object (the per-thread connections every protocol shares, the counter)
 is made here and owned by the :class:`Session`.
 """
 
@@ -29,7 +29,6 @@ from connector_worker.odoo.transport import (
     CallCounter,
     HttpConnections,
     Timeouts,
-    XmlRpcTransports,
     response_json,
 )
 
@@ -49,12 +48,10 @@ class Session:
     uid: int | None
     counter: CallCounter
     http: HttpConnections
-    transports: XmlRpcTransports
 
     def close(self) -> None:
         """Close every kept-alive connection (the next call opens a new one)."""
         self.http.close()
-        self.transports.close()
 
 
 def open_session(settings: OdooSettings) -> Session:
@@ -64,17 +61,15 @@ def open_session(settings: OdooSettings) -> Session:
     timeouts = Timeouts.from_total(settings.timeout_seconds)
     counter = CallCounter()
     http = HttpConnections(timeouts, counter)
-    transports = XmlRpcTransports(https=base_url.startswith("https:"), timeouts=timeouts, counter=counter)
     try:
-        version = _detect_version(settings.protocol, base_url, http, transports)
+        version = _detect_version(settings.protocol, base_url, http)
         protocol = _choose_protocol(settings, version)
-        backend, uid = _login(settings, protocol, base_url, http, transports)
+        backend, uid = _login(settings, protocol, base_url, http)
     except BaseException:
         http.close()
-        transports.close()
         raise
     log.info("odoo.connected", version=version, protocol=protocol, url=base_url, uid=uid)
-    return Session(backend, version, protocol, uid, counter, http, transports)
+    return Session(backend, version, protocol, uid, counter, http)
 
 
 def _base_url(url: str) -> str:
@@ -83,9 +78,7 @@ def _base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _detect_version(
-    requested: str, base_url: str, http: HttpConnections, transports: XmlRpcTransports
-) -> int:
+def _detect_version(requested: str, base_url: str, http: HttpConnections) -> int:
     """``GET /web/version`` (18+, not deprecated); Odoo 17 has no such route, so a 404 falls back to
     ``common.version``, which is also used when a classic RPC protocol is forced.
     """
@@ -97,7 +90,7 @@ def _detect_version(
             reply = http.request("GET", f"{base_url}/web/version")
             if reply.status != 404:
                 return response_json(reply)
-        return XmlRpcConnector(base_url, transports).send("common", "version")
+        return XmlRpcConnector(base_url, http).send("common", "version")
 
     return _major_version(_logged_call(version_info, "version"))
 
@@ -133,7 +126,7 @@ def _choose_protocol(settings: OdooSettings, version: int) -> str:
 
 
 def _login(
-    settings: OdooSettings, protocol: str, base_url: str, http: HttpConnections, transports: XmlRpcTransports
+    settings: OdooSettings, protocol: str, base_url: str, http: HttpConnections
 ) -> tuple[Backend, int | None]:
     if protocol == "json2":
         assert settings.api_key is not None
@@ -150,11 +143,9 @@ def _login(
             f"odoo: {protocol} needs {', '.join(missing)} (ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD)"
         )
     assert secret is not None
-    connector: odoolib.rpc.Connector
-    if protocol == "jsonrpc":
-        connector = JsonRpcConnector(base_url, http)
-    else:
-        connector = XmlRpcConnector(base_url, transports)
+    connector: odoolib.rpc.Connector = (JsonRpcConnector if protocol == "jsonrpc" else XmlRpcConnector)(
+        base_url, http
+    )
     rpc = odoolib.rpc.Connection(connector, settings.db, settings.login, secret.get_secret_value())
     _logged_call(lambda: rpc.check_login(force=True), "common.login")
     return RpcBackend(rpc), int(rpc.user_id)

@@ -1,8 +1,8 @@
 """Timeouts and connection reuse for odoo-client-lib: kept-alive HTTP/1.1 connections, one per thread.
 
 The library opens a new connection per call and has no timeout on XML-RPC. Here every protocol goes
-through :class:`KeepAliveConnection` on ``http.client``: XML-RPC by a ``xmlrpc.client.Transport`` built on
-it, JSON-RPC and JSON-2 by :class:`HttpConnections`. One set of rules (timeouts, stale connections, never
+through :class:`HttpConnections` (a :class:`KeepAliveConnection` per thread and host, on ``http.client``):
+JSON-RPC and JSON-2 directly, XML-RPC by :class:`KeepAliveTransport`. One set of rules (timeouts, stale connections, never
 re-sending) thus serves all three, and a JSON-2 call costs less than half the client CPU it cost on httpx
 (bench/odoo_client.py).
 """
@@ -260,64 +260,6 @@ def _early_answer(connection: http.client.HTTPConnection) -> HttpReply | None:
         return None
 
 
-class KeepAliveTransport(xmlrpc.client.Transport):
-    """``xmlrpc.client``'s transport on :class:`KeepAliveConnection`: not thread-safe (see
-    :class:`XmlRpcTransports`).
-
-    Unlike the standard transport it never re-sends a request on its own (re-sending a create whose answer
-    was lost could create the record twice): the connection's rules apply, as on the JSON paths.
-    """
-
-    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
-        super().__init__()
-        self._https = https
-        self._timeouts = timeouts
-        self._counter = counter
-        self._connections: dict[str, KeepAliveConnection] = {}
-
-    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
-        chost, extra_headers, _ = self.get_host_info(host)
-        connection = self._connections.get(chost)
-        if connection is None:
-            connection = KeepAliveConnection(
-                chost, https=self._https, timeouts=self._timeouts, counter=self._counter
-            )
-            self._connections[chost] = connection
-        headers = dict([*self._headers, *(extra_headers or [])])
-        headers.update({"Content-Type": "text/xml", "User-Agent": USER_AGENT})
-        reply = connection.request("POST", handler, request_body, headers)
-        if reply.status != 200:
-            connection.close()  # a proxy's error page: nothing worth keeping the connection for
-            reason = http.client.responses.get(reply.status, "")
-            raise xmlrpc.client.ProtocolError(host + handler, reply.status, reason, dict(reply.headers))
-        self.verbose = verbose
-        parser, unmarshaller = self.getparser()
-        parser.feed(reply.body)
-        parser.close()
-        return unmarshaller.close()  # raises xmlrpc.client.Fault for Odoo's error answers
-
-    def close(self) -> None:
-        for connection in self._connections.values():
-            connection.close()
-        super().close()
-
-
-class XmlRpcTransports:
-    """One :class:`KeepAliveTransport` per thread, all closed together."""
-
-    def __init__(self, *, https: bool, timeouts: Timeouts, counter: CallCounter) -> None:
-        self._threads = PerThread(lambda: KeepAliveTransport(https=https, timeouts=timeouts, counter=counter))
-
-    def current(self) -> KeepAliveTransport:
-        """This thread's transport, created on first use."""
-        return self._threads.current()
-
-    def close(self) -> None:
-        """Close every thread's connection."""
-        for transport in self._threads.each():
-            transport.close()
-
-
 class HttpConnections:
     """The kept-alive connections JSON-RPC and JSON-2 calls go through: per thread, one per host."""
 
@@ -356,6 +298,31 @@ class HttpConnections:
         for connections in self._threads.each():
             for connection in list(connections.values()):
                 connection.close()
+
+
+class KeepAliveTransport(xmlrpc.client.Transport):
+    """``xmlrpc.client``'s transport on :class:`HttpConnections` (each thread on its own connection).
+
+    Unlike the standard transport it never re-sends a request on its own (re-sending a create whose answer
+    was lost could create the record twice): the connections' rules apply, as on the JSON paths.
+    """
+
+    def __init__(self, connections: HttpConnections, *, https: bool) -> None:
+        super().__init__()
+        self._connections = connections
+        self._scheme = "https" if https else "http"
+
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
+        # ``host`` is as ServerProxy read it from the URL, user:password@ included (which is refused).
+        url = f"{self._scheme}://{host}{handler}"
+        reply = self._connections.request("POST", url, request_body, {"Content-Type": "text/xml"})
+        if reply.status != 200:  # a proxy's error page
+            reason = http.client.responses.get(reply.status, "")
+            raise xmlrpc.client.ProtocolError(host + handler, reply.status, reason, dict(reply.headers))
+        parser, unmarshaller = self.getparser()
+        parser.feed(reply.body)
+        parser.close()
+        return unmarshaller.close()  # raises xmlrpc.client.Fault for Odoo's error answers
 
 
 def response_json(reply: HttpReply) -> Any:

@@ -22,7 +22,7 @@ from connector_worker.errors import ConfigurationError, OutcomeUnknownError, Per
 from connector_worker.odoo import transport
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
-from connector_worker.odoo.transport import CallCounter, HttpConnections, Timeouts, XmlRpcTransports
+from connector_worker.odoo.transport import CallCounter, HttpConnections, Timeouts
 
 FAST = Timeouts(connect=1.0, read=0.4)
 
@@ -153,13 +153,6 @@ def counter() -> CallCounter:
 
 
 @pytest.fixture
-def transports(counter: CallCounter) -> Iterator[XmlRpcTransports]:
-    pool = XmlRpcTransports(https=False, timeouts=FAST, counter=counter)
-    yield pool
-    pool.close()
-
-
-@pytest.fixture
 def client(counter: CallCounter) -> Iterator[HttpConnections]:
     connections = HttpConnections(FAST, counter)
     yield connections
@@ -170,9 +163,9 @@ def client(counter: CallCounter) -> Iterator[HttpConnections]:
 
 
 def test_xmlrpc_calls_share_one_kept_alive_connection(
-    wire: Wire, base_url: str, transports: XmlRpcTransports, counter: CallCounter
+    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
 ) -> None:
-    connector = XmlRpcConnector(base_url, transports)
+    connector = XmlRpcConnector(base_url, client)
     for n in range(5):
         assert connector.send("object", "execute_kw", "db", 2, "pw", "res.partner", "search", [[n]], {}) == [
             "execute_kw",
@@ -190,20 +183,18 @@ def test_xmlrpc_calls_share_one_kept_alive_connection(
     assert [path for path, _, _ in wire.requests] == ["/xmlrpc/object"] * 5
 
 
-def test_none_is_sent_as_nil_rather_than_refused(
-    wire: Wire, base_url: str, transports: XmlRpcTransports
-) -> None:
-    assert XmlRpcConnector(base_url, transports).send("object", "write", {"phone": None}) == [
+def test_none_is_sent_as_nil_rather_than_refused(wire: Wire, base_url: str, client: HttpConnections) -> None:
+    assert XmlRpcConnector(base_url, client).send("object", "write", {"phone": None}) == [
         "write",
         {"phone": None},
     ]
 
 
 def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
-    wire: Wire, base_url: str, transports: XmlRpcTransports
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     wire.mode = "close_after"
-    connector = XmlRpcConnector(base_url, transports)
+    connector = XmlRpcConnector(base_url, client)
     for _ in range(3):
         connector.send("common", "version")
         time.sleep(0.05)  # let the server's FIN arrive, as it would between two real calls
@@ -212,58 +203,53 @@ def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
 
 
 def test_a_request_whose_answer_is_lost_is_never_resent(
-    wire: Wire, base_url: str, transports: XmlRpcTransports
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     wire.mode = "hangup"
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)) as caught:
-        XmlRpcConnector(base_url, transports).send("object", "execute_kw", "create")
+        XmlRpcConnector(base_url, client).send("object", "execute_kw", "create")
     assert len(wire.requests) == 1  # the standard library's transport would have sent it a second time
     assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
 
 
 def test_a_slow_answer_times_out_after_the_read_timeout(
-    wire: Wire, base_url: str, transports: XmlRpcTransports
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
     wire.mode = "slow"
     started = time.monotonic()
     with pytest.raises(TimeoutError) as caught:
-        XmlRpcConnector(base_url, transports).send("object", "execute_kw", "create")
+        XmlRpcConnector(base_url, client).send("object", "execute_kw", "create")
     assert time.monotonic() - started < 1.0
     assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
     assert type(classify(caught.value, label="sale.order.read", read_only=True)) is TransientError
 
 
-def test_a_refused_connection_is_reported_as_not_sent(
-    transports: XmlRpcTransports, counter: CallCounter
-) -> None:
+def test_a_refused_connection_is_reported_as_not_sent(client: HttpConnections, counter: CallCounter) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(RequestNotSentError):
-        XmlRpcConnector(f"http://127.0.0.1:{port}", transports).send("common", "version")
+        XmlRpcConnector(f"http://127.0.0.1:{port}", client).send("common", "version")
     assert counter.value == 0
 
 
 def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
-    wire: Wire, base_url: str, transports: XmlRpcTransports
+    wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
-    connector = XmlRpcConnector(base_url, transports)
-    seen: list[object] = []
+    connector = XmlRpcConnector(base_url, client)
 
     def work() -> None:
         for _ in range(3):
             connector.send("common", "version")
-        seen.append(transports.current())
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert seen[0] is not seen[1]
-    assert wire.connections == 2
+    assert wire.connections == 2  # one per thread
     assert len(wire.requests) == 6
-    transports.close()
+    client.close()
     deadline = time.monotonic() + 2
     while wire.disconnections < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -419,15 +405,14 @@ def test_a_forked_child_gets_its_own_connections(
     monkeypatch: pytest.MonkeyPatch,
     wire: Wire,
     base_url: str,
-    transports: XmlRpcTransports,
     client: HttpConnections,
 ) -> None:
-    parent_transport = transports.current()
+    XmlRpcConnector(base_url, client).send("common", "version")
     JsonRpcConnector(base_url, client).send("common", "version")
-    assert transports.current() is parent_transport and wire.connections == 1
+    assert wire.connections == 1
     parent_connections = list(client._threads.each())
     monkeypatch.setattr("os.getpid", lambda: -1)  # as in a Celery prefork child
-    assert transports.current() is not parent_transport
+    XmlRpcConnector(base_url, client).send("common", "version")
     JsonRpcConnector(base_url, client).send("common", "version")
     assert wire.connections == 2  # the child opened its own; the parent's socket is the parent's to close
     for connections in parent_connections:
@@ -440,14 +425,12 @@ class _Interrupted(Exception):
 
 
 @pytest.fixture(params=["json2", "xmlrpc"])
-def call_odoo(
-    request: pytest.FixtureRequest, base_url: str, client: HttpConnections, transports: XmlRpcTransports
-) -> Callable[[], object]:
+def call_odoo(request: pytest.FixtureRequest, base_url: str, client: HttpConnections) -> Callable[[], object]:
     """One harmless call on either kind of kept-alive connection."""
     if request.param == "json2":
         model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
         return lambda: model.search(domain=[])
-    connector = XmlRpcConnector(base_url, transports)
+    connector = XmlRpcConnector(base_url, client)
     return lambda: connector.send("common", "version")
 
 
