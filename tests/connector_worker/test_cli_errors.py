@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +12,9 @@ import pytest
 from connector_worker.cli import main as cli_main
 from connector_worker.errors import ConnectorError
 from connector_worker.log import register_secrets
+from tests.support.ports import closed_port
 
 CONNECTOR = str(Path(sys.executable).with_name("connector"))
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -33,7 +27,7 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_orders_with_odoo_down_is_one_line() -> None:
     result = _run(
         "orders",
-        ODOO_URL=f"http://127.0.0.1:{_closed_port()}",
+        ODOO_URL=f"http://127.0.0.1:{closed_port()}",
         ODOO_DB="prod",
         ODOO_LOGIN="connector",
         ODOO_API_KEY="k3y-that-must-not-show",
@@ -45,7 +39,7 @@ def test_orders_with_odoo_down_is_one_line() -> None:
 
 
 def test_dlq_list_with_redis_down_is_one_line() -> None:
-    result = _run("dlq", "list", REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    result = _run("dlq", "list", REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "Redis" in result.stderr and "Connection refused" in result.stderr

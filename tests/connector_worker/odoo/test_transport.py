@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +23,8 @@ from connector_worker.odoo import transport
 from connector_worker.odoo.connectors import Json2Connection, JsonRpcConnector, XmlRpcConnector
 from connector_worker.odoo.errors import HttpStatusError, RequestNotSentError, classify
 from connector_worker.odoo.transport import CallCounter, HttpConnections, Timeouts
+from tests.support.celery_worker import wait_until
+from tests.support.ports import closed_port
 
 FAST = Timeouts(connect=1.0, read=0.4)
 
@@ -41,16 +43,18 @@ class Wire:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+    wire: Wire
 
     def setup(self) -> None:
         super().setup()
-        with self.server.wire.lock:
-            self.server.wire.connections += 1
+        self.wire = self.server.wire  # the test's wire when the connection opened, not a later test's
+        with self.wire.lock:
+            self.wire.connections += 1
 
     def finish(self) -> None:
         super().finish()
-        with self.server.wire.lock:
-            self.server.wire.disconnections += 1
+        with self.wire.lock:
+            self.wire.disconnections += 1
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -190,70 +194,93 @@ def test_none_is_sent_as_nil_rather_than_refused(wire: Wire, base_url: str, clie
     ]
 
 
+# --- the rules every protocol shares: XML-RPC, JSON-RPC and JSON-2 go through the same connections -------
+
+
+@dataclass(frozen=True)
+class Calls:
+    """A write and a read on one protocol, to the Odoo at the URL given."""
+
+    protocol: str
+    client: HttpConnections
+
+    def write(self, url: str) -> object:
+        """A create, the call a lost answer must never repeat."""
+        if self.protocol == "json2":
+            model = Json2Connection(url, "shop", "key", self.client).get_model("sale.order")
+            return model.create(vals_list=[{"name": "S1"}])
+        return XmlRpcConnector(url, self.client).send("object", "execute_kw", "create")
+
+    def read(self, url: str, n: int = 0) -> object:
+        """A harmless call whose answer echoes ``n``."""
+        if self.protocol == "json2":
+            model = Json2Connection(url, "shop", "key", self.client).get_model("res.partner")
+            return model.search(domain=[n])["domain"][0]
+        return XmlRpcConnector(url, self.client).send("common", "version", n)[-1]
+
+
+@pytest.fixture(params=["xmlrpc", "json2"])
+def calls(request: pytest.FixtureRequest, client: HttpConnections) -> Calls:
+    return Calls(request.param, client)
+
+
 def test_an_idle_connection_the_server_closed_is_replaced_before_sending(
-    wire: Wire, base_url: str, client: HttpConnections
+    wire: Wire, base_url: str, calls: Calls, counter: CallCounter
 ) -> None:
     wire.mode = "close_after"
-    connector = XmlRpcConnector(base_url, client)
-    for _ in range(3):
-        connector.send("common", "version")
+    for n in range(3):
+        assert calls.read(base_url, n) == n
         time.sleep(0.05)  # let the server's FIN arrive, as it would between two real calls
     assert len(wire.requests) == 3  # each sent once
-    assert wire.connections == 3
+    assert wire.connections == counter.connections == 3
 
 
-def test_a_request_whose_answer_is_lost_is_never_resent(
-    wire: Wire, base_url: str, client: HttpConnections
-) -> None:
+def test_a_request_whose_answer_is_lost_is_never_resent(wire: Wire, base_url: str, calls: Calls) -> None:
     wire.mode = "hangup"
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)) as caught:
-        XmlRpcConnector(base_url, client).send("object", "execute_kw", "create")
+        calls.write(base_url)
     assert len(wire.requests) == 1  # the standard library's transport would have sent it a second time
     assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
+    wire.mode = "ok"
+    assert calls.read(base_url, 1) == 1  # the broken connection was dropped, a new one serves
 
 
-def test_a_slow_answer_times_out_after_the_read_timeout(
-    wire: Wire, base_url: str, client: HttpConnections
-) -> None:
+def test_a_slow_answer_times_out_after_the_read_timeout(wire: Wire, base_url: str, calls: Calls) -> None:
     wire.mode = "slow"
     started = time.monotonic()
     with pytest.raises(TimeoutError) as caught:
-        XmlRpcConnector(base_url, client).send("object", "execute_kw", "create")
+        calls.write(base_url)
     assert time.monotonic() - started < 1.0
     assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
     assert type(classify(caught.value, label="sale.order.read", read_only=True)) is TransientError
 
 
-def test_a_refused_connection_is_reported_as_not_sent(client: HttpConnections, counter: CallCounter) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(RequestNotSentError):
-        XmlRpcConnector(f"http://127.0.0.1:{port}", client).send("common", "version")
+def test_a_refused_connection_is_reported_as_not_sent(calls: Calls, counter: CallCounter) -> None:
+    with pytest.raises(RequestNotSentError) as caught:
+        calls.write(f"http://127.0.0.1:{closed_port()}")
     assert counter.value == 0
+    assert type(classify(caught.value, label="sale.order.create", read_only=False)) is TransientError
 
 
 def test_each_thread_keeps_its_own_connection_and_close_ends_them_all(
-    wire: Wire, base_url: str, client: HttpConnections
+    wire: Wire, base_url: str, calls: Calls, client: HttpConnections, counter: CallCounter
 ) -> None:
-    connector = XmlRpcConnector(base_url, client)
-
     def work() -> None:
-        for _ in range(3):
-            connector.send("common", "version")
+        for n in range(3):
+            calls.read(base_url, n)
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert wire.connections == 2  # one per thread
+    assert wire.connections == counter.connections == 2  # one per thread
     assert len(wire.requests) == 6
     client.close()
-    deadline = time.monotonic() + 2
-    while wire.disconnections < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: wire.disconnections >= 2, timeout=2)
     assert wire.disconnections == 2  # every thread's connection was closed, not just this thread's
+    calls.read(base_url)
+    assert wire.connections == 3  # closed connections are reopened on the next call
 
 
 # --- JSON-RPC and JSON-2 on kept-alive http.client connections -------------------------------------------
@@ -318,54 +345,6 @@ def test_json2_errors_carry_the_body_and_never_the_request(
     assert "jane.doe" not in caught.value.body and "jane.doe" not in str(caught.value)
 
 
-def test_a_json_read_times_out_after_the_read_timeout(
-    wire: Wire, base_url: str, client: HttpConnections
-) -> None:
-    wire.mode = "slow"
-    started = time.monotonic()
-    with pytest.raises(TimeoutError) as caught:
-        JsonRpcConnector(base_url, client).send("object", "execute_kw")
-    assert time.monotonic() - started < 1.0
-    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
-
-
-def test_an_idle_json_connection_the_server_closed_is_replaced_before_sending(
-    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
-) -> None:
-    wire.mode = "close_after"
-    model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
-    for n in range(3):
-        assert model.search(domain=[n]) == {"domain": [n]}
-        time.sleep(0.05)  # let the server's FIN arrive, as it would between two real calls
-    assert len(wire.requests) == 3  # each sent once
-    assert wire.connections == counter.connections == 3
-
-
-def test_a_json_request_whose_answer_is_lost_is_never_resent(
-    wire: Wire, base_url: str, client: HttpConnections
-) -> None:
-    wire.mode = "hangup"
-    model = Json2Connection(base_url, "shop", "key", client).get_model("sale.order")
-    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)) as caught:
-        model.create(vals_list=[{"name": "S1"}])
-    assert len(wire.requests) == 1
-    assert isinstance(classify(caught.value, label="sale.order.create", read_only=False), OutcomeUnknownError)
-    wire.mode = "ok"
-    assert model.search(domain=[1]) == {"domain": [1]}  # the broken connection was dropped, a new one serves
-
-
-def test_a_refused_json_connection_is_reported_as_not_sent(
-    client: HttpConnections, counter: CallCounter
-) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(RequestNotSentError) as caught:
-        JsonRpcConnector(f"http://127.0.0.1:{port}", client).send("common", "version")
-    assert counter.value == 0
-    assert type(classify(caught.value, label="sale.order.create", read_only=False)) is TransientError
-
-
 def test_json_bodies_are_compact_utf8_and_nan_is_refused_before_sending(
     wire: Wire, base_url: str, client: HttpConnections
 ) -> None:
@@ -378,27 +357,6 @@ def test_json_bodies_are_compact_utf8_and_nan_is_refused_before_sending(
     with pytest.raises(ValueError, match="not JSON compliant"):
         model.write(ids=[1], vals={"list_price": float("nan")})
     assert len(wire.requests) == 1
-
-
-def test_each_thread_keeps_its_own_json_connection_and_close_ends_them_all(
-    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
-) -> None:
-    connector = JsonRpcConnector(base_url, client)
-
-    def work() -> None:
-        for n in range(3):
-            connector.send("common", "version", n)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert wire.connections == counter.connections == 2
-    assert len(wire.requests) == 6
-    client.close()
-    connector.send("common", "version")
-    assert wire.connections == 3  # closed connections are reopened on the next call
 
 
 def test_a_forked_child_gets_its_own_connections(
@@ -424,20 +382,10 @@ class _Interrupted(Exception):
     """Stands for what may interrupt a send that is not a socket error (Celery's soft time limit)."""
 
 
-@pytest.fixture(params=["json2", "xmlrpc"])
-def call_odoo(request: pytest.FixtureRequest, base_url: str, client: HttpConnections) -> Callable[[], object]:
-    """One harmless call on either kind of kept-alive connection."""
-    if request.param == "json2":
-        model = Json2Connection(base_url, "shop", "key", client).get_model("res.partner")
-        return lambda: model.search(domain=[])
-    connector = XmlRpcConnector(base_url, client)
-    return lambda: connector.send("common", "version")
-
-
 def test_a_send_interrupted_by_anything_closes_the_connection_so_the_next_call_works(
-    monkeypatch: pytest.MonkeyPatch, wire: Wire, call_odoo: Callable[[], object]
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, base_url: str, calls: Calls
 ) -> None:
-    call_odoo()
+    calls.read(base_url)
     real_send = http.client.HTTPConnection.send
     interrupted: list[bool] = []
 
@@ -449,27 +397,30 @@ def test_a_send_interrupted_by_anything_closes_the_connection_so_the_next_call_w
 
     monkeypatch.setattr(http.client.HTTPConnection, "send", send_once_interrupted)
     with pytest.raises(_Interrupted):
-        call_odoo()
-    call_odoo()  # before: CannotSendRequest on this connection for ever, reported as "outcome unknown"
+        calls.read(base_url)
+    calls.read(
+        base_url
+    )  # before: CannotSendRequest on this connection for ever, reported as "outcome unknown"
     assert len(wire.requests) == 2 and wire.connections == 2
 
 
 def test_a_connection_idle_too_long_is_replaced_rather_than_reused(
-    monkeypatch: pytest.MonkeyPatch, wire: Wire, call_odoo: Callable[[], object]
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, base_url: str, calls: Calls
 ) -> None:
     monkeypatch.setattr(transport, "KEEPALIVE_IDLE_SECONDS", 0.2)
-    call_odoo()
-    call_odoo()
+    calls.read(base_url)
+    calls.read(base_url)
     assert wire.connections == 1
     time.sleep(0.3)  # a NAT may have dropped the flow by now without telling either end
-    call_odoo()
+    calls.read(base_url)
     assert wire.connections == 2 and len(wire.requests) == 3
 
 
 def test_connection_close_from_the_server_is_honoured(
-    wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, base_url: str, client: HttpConnections, counter: CallCounter
 ) -> None:
     wire.mode = "announce_close"
+    monkeypatch.setattr(transport, "_peer_closed", lambda _sock: False)  # only the header tells it
     connector = JsonRpcConnector(base_url, client)
     for n in range(3):
         assert connector.send("object", "execute_kw", n) == [n]

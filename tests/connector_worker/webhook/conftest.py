@@ -56,14 +56,6 @@ def serving(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @dataclass(frozen=True)
 class RsaPair:
     private_key: rsa.RSAPrivateKey

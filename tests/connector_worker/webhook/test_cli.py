@@ -21,11 +21,11 @@ from tests.connector_worker.webhook.conftest import (
     QueuedTask,
     RsaPair,
     celery_app_for,
-    closed_port,
     drain_queue,
     hmac_headers,
     order_event,
 )
+from tests.support.ports import closed_port
 
 START_TIMEOUT_SECONDS = 30.0
 CONNECTOR = [sys.executable, "-c", "from connector_worker.cli.main import main; main()"]

@@ -15,11 +15,11 @@ from connector_worker.webhook.app import create_app, redis_client
 from connector_worker.webhook.receiver import DUPLICATE_WAIT_SECONDS
 from tests.connector_worker.webhook.conftest import (
     Receiver,
-    closed_port,
     hmac_headers,
     order_event,
     serving,
 )
+from tests.support.ports import closed_port
 
 
 def broken_broker() -> Celery:
