@@ -56,7 +56,7 @@ class Session:
 
 def open_session(settings: OdooSettings) -> Session:
     """Detect the server version, pick the protocol (``settings.protocol`` overrides) and log in."""
-    base_url = _base_url(settings.url)
+    base_url = settings.url  # an http(s) URL without a trailing slash: OdooSettings checked it
     register_secrets(s.get_secret_value() for s in (settings.password, settings.api_key) if s is not None)
     timeouts = Timeouts.from_total(settings.timeout_seconds)
     counter = CallCounter()
@@ -70,12 +70,6 @@ def open_session(settings: OdooSettings) -> Session:
         raise
     log.info("odoo.connected", version=version, protocol=protocol, url=base_url, uid=uid)
     return Session(backend, version, protocol, uid, counter, http)
-
-
-def _base_url(url: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ConfigurationError(f"odoo.url: {url!r} is not an http(s) URL such as https://erp.example.com")
-    return url.rstrip("/")
 
 
 def _detect_version(requested: str, base_url: str, http: HttpConnections) -> int:

@@ -118,7 +118,7 @@ def _new_connection(
 def _reusable(connection: http.client.HTTPConnection, idle_since: float) -> bool:
     """Whether a kept connection may carry the next request: not yet connected, or recently used and not
     closed by the server."""
-    if connection.sock is None:
+    if connection.sock is None:  # not connected yet, or http.client closed it after "Connection: close"
         return True
     return time.monotonic() - idle_since <= KEEPALIVE_IDLE_SECONDS and not _peer_closed(connection.sock)
 
@@ -230,8 +230,6 @@ class KeepAliveConnection:
         except BaseException:
             self.close()
             raise
-        if response.will_close:
-            self.close()
         self._idle_since = time.monotonic()
         return reply
 
