@@ -41,7 +41,7 @@ def register_payment(
     memo: str,
     payment_date: dt.date,
     refresh: bool = True,
-    before_paying: Callable[[], None] = lambda: None,
+    before_writing: Callable[[], None] = lambda: None,
 ) -> PaymentOutcome:
     """Bring the confirmed Odoo ``order`` to *paid*: invoice what Odoo has to invoice, post, pay what is due.
 
@@ -54,7 +54,8 @@ def register_payment(
 
     ``refresh``: read the order's invoice status and invoices again first, because the status actions
     just applied changed them (a confirmation, validated deliveries); without, ``order`` must hold them.
-    ``before_paying`` runs right before each payment and may raise to stop it (the sync checks its lock).
+    ``before_writing`` runs right before each write (invoice, post, payment) and may raise to stop it (the
+    sync checks its lock).
     """
     if order["state"] != "sale":
         return PaymentOutcome.NOT_CONFIRMED
@@ -62,8 +63,10 @@ def register_payment(
     invoices = _customer_invoices(gw, status.get("invoice_ids") or [])
     drafts = [int(inv["id"]) for inv in invoices if inv["state"] == "draft"]
     if not drafts and status.get("invoice_status") == "to invoice":
+        before_writing()
         drafts = [gw.create_invoice(int(order["id"]))]
     for invoice_id in drafts:
+        before_writing()
         gw.post_invoice(invoice_id)
     # Read back what was just posted: the lines Odoo could invoice may sum to nothing (a free gift, a
     # discount as large as the shipping) or make a credit note, and neither is paid.
@@ -83,7 +86,7 @@ def register_payment(
             return PaymentOutcome.ALREADY_PAID
         return PaymentOutcome.NOTHING_INVOICED
     for invoice_id in due:
-        before_paying()
+        before_writing()
         gw.register_payment(invoice_id, journal=journal, payment_date=payment_date, memo=memo)
         log.info("payment_registered", invoice_id=invoice_id, journal=journal.code)
     return PaymentOutcome.REGISTERED

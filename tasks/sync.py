@@ -143,15 +143,16 @@ def _sync_locked(
         result = "created" if created else "updated"
         mismatch = bool(record.get("magento_amount_mismatch"))
     try:
-        # Each payment is checked against the order's lock right before it is made: a copy whose lock lapsed
-        # (its renewals failed for a whole TTL) may be racing another copy that took it over.
+        # Every write checks the order's lock right before it is made, as the create does: a copy whose
+        # lock lapsed (its renewals failed for a whole TTL) may be racing another copy that took it over.
         actions, payment = _bring_in_line(
-            runtime, instance, order, record, now, before_paying=lock.ensure_held
+            runtime, instance, order, record, now, before_writing=lock.ensure_held
         )
         # Magento's fields last, once the order is in line: the status map reads the Magento state Odoo
         # holds (a reopened order is told apart from one cancelled in Odoo by it), so an attempt that
         # stops half way must leave the previous state there for its retry.
         if result == "updated":
+            lock.ensure_held()
             gw.write_order(int(record["id"]), magento_status_values(order, now))
     except PermanentError as exc:
         raise _record_error(gw, record, exc) from exc
@@ -245,7 +246,7 @@ def _bring_in_line(
     record: dict[str, Any],
     now: dt.datetime,
     *,
-    before_paying: Callable[[], None],
+    before_writing: Callable[[], None],
 ) -> tuple[list[SaleAction], PaymentOutcome | None]:
     """Apply the status map, then the payment; locking (closed orders) comes last, after the payment."""
     gw = runtime.odoo()
@@ -263,6 +264,7 @@ def _bring_in_line(
     order_id = int(record["id"])
     now_applied = [action for action in actions if action is not SaleAction.LOCK]
     for action in now_applied:
+        before_writing()
         _apply(gw, order_id, action)
         record["state"] = _STATE_AFTER.get(action, record["state"])
     payment = None
@@ -270,8 +272,9 @@ def _bring_in_line(
         # An order read this sync and left as it was holds its invoice status; one acted on, or just
         # created, is read again by the payment step.
         fresh = not now_applied and "invoice_status" in record
-        payment = _pay(runtime, options, order, record, now, before_paying=before_paying, fresh=fresh)
+        payment = _pay(runtime, options, order, record, now, before_writing=before_writing, fresh=fresh)
     if SaleAction.LOCK in actions:  # last: a locked order takes no invoice
+        before_writing()
         _apply(gw, order_id, SaleAction.LOCK)
     return actions, payment
 
@@ -283,7 +286,7 @@ def _pay(
     record: Mapping[str, Any],
     now: dt.datetime,
     *,
-    before_paying: Callable[[], None],
+    before_writing: Callable[[], None],
     fresh: bool,
 ) -> PaymentOutcome:
     """The payment of a confirmed order Magento shows paid, unless booking it would misstate the books."""
@@ -306,7 +309,7 @@ def _pay(
             memo=memo,
             payment_date=now.date(),
             refresh=not fresh,
-            before_paying=before_paying,
+            before_writing=before_writing,
         )
     except PermanentError:
         runtime.ids.journals.pop(options.payment_journal_code, None)  # it may be the journal: look again

@@ -151,11 +151,20 @@ def test_a_paid_order_whose_odoo_total_differs_from_magentos_is_confirmed_and_fl
     assert (record["state"], record["magento_amount_mismatch"], record["invoice_ids"]) == ("sale", True, [])
 
 
-def test_a_copy_whose_lock_lapsed_before_paying_pays_nothing_and_its_retry_pays_once(
-    monkeypatch: pytest.MonkeyPatch, runtime: Runtime, shop: MagentoSandboxHandle, odoo: OdooSandboxHandle
+# The Odoo write after which the lock is lost, and the order's state that copy leaves behind.
+STATE_LEFT = {"create_order": "draft", "confirm_order": "sale"}
+
+
+@pytest.mark.parametrize("lost_after", sorted(STATE_LEFT))
+def test_a_copy_whose_lock_lapsed_writes_nothing_more_and_its_retry_pays_once(
+    monkeypatch: pytest.MonkeyPatch,
+    runtime: Runtime,
+    shop: MagentoSandboxHandle,
+    odoo: OdooSandboxHandle,
+    lost_after: str,
 ) -> None:
-    # given a paid order whose sync loses its lock to another copy while confirming (its renewals failed
-    # for a whole TTL, so the lock expired and the other copy took it; the next renewal tells it so)
+    # given a paid order whose sync loses its lock to another copy after one of its writes (its renewals
+    # failed for a whole TTL, so the lock expired and the other copy took it; the next renewal tells it so)
     order = magento_order(shop, "processing")
     locks: list[RedisLock] = []
     real_order_lock = tasks.sync.order_lock
@@ -167,25 +176,31 @@ def test_a_copy_whose_lock_lapsed_before_paying_pays_nothing_and_its_retry_pays_
             yield lock
 
     gw = runtime.odoo()
-    real_confirm = gw.confirm_order
+    real_write = getattr(gw, lost_after)
 
-    def confirm_then_lose_the_lock(order_id: int) -> None:
-        real_confirm(order_id)
+    def write_then_lose_the_lock(*args: Any, **kwargs: Any) -> Any:
+        result = real_write(*args, **kwargs)
         runtime.redis.set(locks[-1].key, "the other copy")
         assert not locks[-1].extend()
+        return result
 
     monkeypatch.setattr(tasks.sync, "order_lock", recorded_order_lock)
-    monkeypatch.setattr(gw, "confirm_order", confirm_then_lose_the_lock)
-    # when it reaches the payment
+    monkeypatch.setattr(gw, lost_after, write_then_lose_the_lock)
+    # when it goes on
     with pytest.raises(LockBusyError):
         sync_order(runtime, INSTANCE, order["entity_id"])
-    # then it pays nothing (the other copy may be paying), and its retry, once the lock is free, pays once
+    # then it writes nothing more (no confirmation, invoice or payment: the other copy may be making them),
+    # and its retry, once the lock is free, confirms, invoices and pays once
+    [record] = odoo_orders(odoo, order["entity_id"])
+    assert record["state"] == STATE_LEFT[lost_after]
+    assert odoo.read("account.move", [("move_type", "=", "out_invoice")]) == []
     assert odoo.read("account.payment", []) == []
     monkeypatch.undo()
     runtime.redis.delete(locks[-1].key)
     retry = sync_order(runtime, INSTANCE, order["entity_id"])
     assert (retry.result, retry.payment) == ("updated", "registered")
     assert len(odoo.read("account.payment", [])) == 1
+    assert len(odoo.read("account.move", [("move_type", "=", "out_invoice")])) == 1
 
 
 def _paid(odoo: OdooSandboxHandle, record: dict[str, Any]) -> Decimal:
