@@ -189,7 +189,7 @@ def _from_transport(exc: BaseException, *, label: str, read_only: bool) -> Conne
         return TransientError(f"{label}: Odoo not reachable ({reason})")
     if isinstance(exc, http.client.InvalidURL):
         return ConfigurationError(f"{label}: bad Odoo URL ({reason})")
-    if isinstance(exc, TimeoutError | OSError | http.client.HTTPException):
+    if isinstance(exc, OSError | http.client.HTTPException):  # TimeoutError is an OSError
         return _answer_lost(f"{label}: no answer from Odoo ({reason})", read_only=read_only)
     if isinstance(exc, xml.parsers.expat.ExpatError | xmlrpc.client.ResponseError | json.JSONDecodeError):
         return PermanentError(
